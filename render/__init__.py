@@ -1,0 +1,2 @@
+"""smartlive: a local intelligent livestreaming room."""
+__version__ = "0.1.0"

@@ -1,0 +1,95 @@
+"""JSON -> Room, or one SpecError/BodyError naming every violation by its JSON path."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from render.errors import BodyError, MediaFileError, SpecError
+from render.spec.models import Room
+from render.spec.rules import room_rule_violations
+
+
+@dataclass
+class LoadedRoom:
+    room: Room
+    warnings: list[str] = field(default_factory=list)
+    base_dir: Path = field(default_factory=Path.cwd)
+    source: str = "<room>"
+
+
+def json_path(loc) -> str:
+    """('scene_scripts', 0, 'shoot_scripts', 1, 'text') -> 'scene_scripts[0].shoot_scripts[1].text'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif isinstance(part, str) and not part.startswith(("function-", "json-or-python")):
+            out += ("." if out else "") + part
+    return out or "(body)"
+
+
+def _reason(err: dict) -> str:
+    msg = err["msg"]
+    if err["type"] == "missing":
+        return "field required"
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    return msg[:1].lower() + msg[1:]
+
+
+def parse_json(text: str, source: str = "body") -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise BodyError(f"{source} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+
+
+def unknown_fields(model: BaseModel, path: tuple = ()) -> list[str]:
+    """JSON paths of every field the spec does not define (kept, ignored, reported as warnings)."""
+    found = [json_path(path + (k,)) for k in (model.model_extra or {})]
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = enumerate(value) if isinstance(value, list) else [(None, value)]
+        for i, v in items:
+            if isinstance(v, BaseModel):
+                found += unknown_fields(v, path + ((name,) if i is None else (name, i)))
+    return found
+
+
+def validate_room(data: Any) -> tuple[Room, list[str]]:
+    """The dict of a create body -> (Room, warnings); SpecError with every violation otherwise."""
+    if not isinstance(data, dict):
+        raise SpecError("(body): must be a JSON object")
+    problems = [(p, r) for p, r in room_rule_violations(data)]
+    room = None
+    try:
+        room = Room.model_validate(data)
+    except ValidationError as e:
+        problems = [(json_path(err["loc"]), _reason(err)) for err in e.errors()] + problems
+    if problems:
+        raise SpecError(details=[f"{p}: {r}" for p, r in problems])
+    return room, [f"{p}: unknown field, ignored" for p in unknown_fields(room)]
+
+
+def load_room(source: Any) -> LoadedRoom:
+    """A path (str/PathLike to a .json file), a JSON string or a dict -> LoadedRoom."""
+    if isinstance(source, dict):
+        room, warnings = validate_room(source)
+        return LoadedRoom(room, warnings)
+    if isinstance(source, (str, os.PathLike)) and not str(source).lstrip().startswith("{"):
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise MediaFileError(f"room file {path}: no such file") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise MediaFileError(f"room file {path}: cannot be read ({e})") from None
+        room, warnings = validate_room(parse_json(text, str(path)))
+        return LoadedRoom(room, warnings, path.resolve().parent, str(path))
+    room, warnings = validate_room(parse_json(str(source)))
+    return LoadedRoom(room, warnings)

@@ -1,0 +1,51 @@
+"""Every media reference a room makes: (JSON path, reference, asset kind). Pure."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from render.spec.models import BackgroundType, Room
+
+_BG_KIND = {BackgroundType.IMAGE: "IMAGE", BackgroundType.IMAGE_2D: "IMAGE",
+            BackgroundType.VIDEO: "VIDEO", BackgroundType.AUDIO: "AUDIO"}
+
+
+def media_references(room: Room) -> Iterator[tuple[str, str, str]]:
+    for s, scene in enumerate(room.scene_scripts or []):
+        at = f"scene_scripts[{s}]"
+        if scene.model_asset_id:
+            yield f"{at}.model_asset_id", scene.model_asset_id, "HUMAN_MODEL"
+        if scene.voice_config:
+            yield f"{at}.voice_config.voice_asset_id", scene.voice_config.voice_asset_id, "VOICE"
+        for b, bg in enumerate(scene.background_config or []):
+            kind = _BG_KIND.get(bg.background_type)
+            if kind is None:
+                continue
+            ref_field = "background_config" if bg.background_config else "background_asset_id"
+            yield f"{at}.background_config[{b}].{ref_field}", getattr(bg, ref_field), kind
+        for i, layer in enumerate(scene.layer_config or []):
+            lat = f"{at}.layer_config[{i}]"
+            if layer.image_config and layer.image_config.image_url:
+                yield f"{lat}.image_config.image_url", layer.image_config.image_url, "IMAGE"
+            elif layer.layer_type.value == "IMAGE" and layer.asset_id:
+                yield f"{lat}.asset_id", layer.asset_id, "IMAGE"
+            vc = layer.video_config
+            if vc and vc.video_url:
+                yield f"{lat}.video_config.video_url", vc.video_url, "VIDEO"
+            elif layer.layer_type.value == "VIDEO" and layer.asset_id:
+                yield f"{lat}.asset_id", layer.asset_id, "VIDEO"
+            if vc and vc.video_cover_url:
+                yield f"{lat}.video_config.video_cover_url", vc.video_cover_url, "IMAGE"
+        for p, para in enumerate(scene.shoot_scripts):
+            ac = para.audio_config
+            if ac is None:
+                continue
+            pat = f"{at}.shoot_scripts[{p}].audio_config"
+            if ac.audio_url:
+                yield f"{pat}.audio_url", ac.audio_url, "AUDIO"
+            elif ac.asset_id:
+                yield f"{pat}.asset_id", ac.asset_id, "AUDIO"
+            if ac.subtitle_url:
+                yield f"{pat}.subtitle_url", ac.subtitle_url, "SUBTITLE"
+    if room.co_streamer_config and room.co_streamer_config.voice_config:
+        yield ("co_streamer_config.voice_config.voice_asset_id",
+               room.co_streamer_config.voice_config.voice_asset_id, "VOICE")

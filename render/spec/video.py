@@ -1,0 +1,19 @@
+"""The output video settings a room implies, with the defaults filled in."""
+from __future__ import annotations
+
+from render.spec.models import Codec, Room, VideoConfig
+from render.spec.rules import canvas_size
+
+
+def effective_video_config(room: Room) -> VideoConfig:
+    """room.video_config, or H264 4000 kbit/s at the canvas size, 25 fps, no subtitles."""
+    if room.video_config is not None:
+        return room.video_config
+    w, h = canvas_size(room.view_mode)
+    return VideoConfig(codec=Codec.H264, bitrate=4000, width=w, height=h)
+
+
+def output_size(room: Room) -> tuple[int, int]:
+    """(width, height) of the encoded picture: the canvas resized, or the CROP region."""
+    vc = effective_video_config(room)
+    return vc.width, vc.height
