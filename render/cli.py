@@ -92,16 +92,59 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("room", help="the room JSON file")
     v.add_argument("--json", action="store_true", help="print the API's error body instead of lines")
     v.set_defaults(func=cmd_validate)
-    for register in _commands():
-        register(sub)
+
+    f = sub.add_parser("frame", help="render one frame of a room to a PNG")
+    f.add_argument("room")
+    f.add_argument("--at", type=float, default=0.0, metavar="SECONDS", help="time in the scene (default 0)")
+    f.add_argument("--scene", type=int, default=0, metavar="N", help="scene index, from 0 (default 0)")
+    f.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    f.set_defaults(func=cmd_frame)
+
+    pv = sub.add_parser("preview", help="render a room to a video file (H264 -> MP4, VP8 -> WebM)")
+    pv.add_argument("room")
+    pv.add_argument("-o", "--output", required=True, metavar="OUT.mp4|OUT.webm")
+    pv.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (needed for endless rooms)")
+    pv.add_argument("--seed", type=int, help="seed of the random play order (repeatable renders)")
+    pv.add_argument("--events-out", metavar="FILE", help="write the play events as JSON lines")
+    pv.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    pv.set_defaults(func=cmd_preview)
     return p
 
 
-def _commands():
-    """The subcommands added by the later stages (each module registers its own)."""
-    from render import cli_render
+def _positive(value: float | None, flag: str) -> None:
+    from render.errors import SpecError
 
-    return cli_render.REGISTER
+    if value is not None and not value > 0:
+        raise SpecError(f"{flag}: must be a positive number of seconds, not {value}")
+
+
+def cmd_frame(args) -> int:
+    from render.errors import SpecError
+    from render.still import render_still
+
+    loaded = _load(args)
+    scenes = loaded.room.scene_scripts or []
+    if not 0 <= args.scene < len(scenes):
+        raise SpecError(f"--scene: {args.scene} is not a scene of this room (it has {len(scenes)})")
+    if args.at < 0:
+        raise SpecError(f"--at: {args.at} must not be negative")
+    out = Path(args.output)
+    render_still(loaded, _library(args, loaded), args.scene, args.at, out)
+    print(f"wrote {out} (scene {args.scene} at {args.at:g} s)")
+    return 0
+
+
+def cmd_preview(args) -> int:
+    from render.preview import preview
+
+    _positive(args.duration, "--duration")
+    loaded = _load(args)
+    out = Path(args.output)
+    result = preview(loaded, _library(args, loaded), out, duration=args.duration, seed=args.seed,
+                     events_out=Path(args.events_out) if args.events_out else None, quiet=args.quiet)
+    print(f"wrote {result.path} ({result.seconds:.2f} s, {result.frames} frames, "
+          f"{len(result.events)} paragraph switch(es))")
+    return 0
 
 
 def main(argv=None) -> int:

@@ -1,0 +1,97 @@
+"""Preview speed against the ffmpeg reference, measured in the same run.
+
+    python bench/preview.py [--runs 3] [--memory]
+
+Builds the reference workload (../shared/bench/make_media.py) into bench/.ref, renders its
+room to MP4 with `smartlive preview` and runs `ffmpeg-reference.sh DIR tuned`, alternating,
+and prints both wall times, the realtime factors and the ratio of our seconds per output
+second to the reference's (target: 1.1 or less). --memory also compares the peak memory of a
+1-minute and a 10-minute preview of the same room (repeat_count -1).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "bench"
+REF = ROOT / "bench" / ".ref"
+SMARTLIVE = [sys.executable, "-m", "render"]
+REF_SECONDS = 20.0
+
+
+def build_reference() -> Path:
+    room = REF / "reference-room.json"
+    if not room.exists():
+        subprocess.run([sys.executable, str(SHARED / "make_media.py"), str(REF)], check=True,
+                       stdout=subprocess.DEVNULL)
+    return room
+
+
+def timed(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    return time.perf_counter() - t0
+
+
+def peak_rss_mb(cmd: list[str]) -> float:
+    """Peak resident memory of a child process, in MB (a fresh process per measure)."""
+    code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+            "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code, *cmd], check=True, capture_output=True, text=True, cwd=ROOT)
+    return int(out.stdout.strip()) / 1024
+
+
+def output_seconds(path: Path) -> float:
+    import av
+
+    with av.open(str(path)) as c:
+        v = c.streams.video[0]
+        return float(v.frames / v.average_rate) if v.frames else float(c.duration / 1e6)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--memory", action="store_true")
+    args = ap.parse_args()
+    room = build_reference()
+    ours_out = REF / "ours.mp4"
+    preview = [*SMARTLIVE, "preview", str(room), "-o", str(ours_out), "--quiet"]
+    reference = ["sh", str(SHARED / "ffmpeg-reference.sh"), str(REF), "tuned"]
+    timed(preview)  # warm: the TTS cache and the page cache, as a user's second render
+    ours, ref = [], []
+    for _ in range(args.runs):
+        ours.append(timed(preview))
+        ref.append(timed(reference))
+    seconds = output_seconds(ours_out)
+    o, r = statistics.median(ours), statistics.median(ref)
+    ratio = (o / seconds) / (r / REF_SECONDS)
+    result = {"output_seconds": round(seconds, 2), "ours_wall_s": round(o, 2), "reference_wall_s": round(r, 2),
+              "ours_realtime": round(seconds / o, 2), "reference_realtime": round(REF_SECONDS / r, 2),
+              "ratio": round(ratio, 3), "runs": args.runs}
+    print(f"smartlive preview : {o:6.2f} s for {seconds:.1f} s of video ({seconds / o:.2f}x realtime)")
+    print(f"ffmpeg tuned      : {r:6.2f} s for {REF_SECONDS:.0f} s of video ({REF_SECONDS / r:.2f}x realtime)")
+    print(f"ratio (ours / reference, per output second): {ratio:.3f}   target <= 1.1")
+    if args.memory:
+        endless = json.loads(room.read_text())
+        endless["play_policy"]["repeat_count"] = -1
+        endless_room = REF / "reference-room-endless.json"
+        endless_room.write_text(json.dumps(endless))
+        base = [*SMARTLIVE, "preview", str(endless_room), "-o", str(REF / "mem.mp4"), "--quiet", "--duration"]
+        one, ten = peak_rss_mb(base + ["60"]), peak_rss_mb(base + ["600"])
+        result.update(peak_mb_1min=round(one, 1), peak_mb_10min=round(ten, 1))
+        print(f"peak memory: 1-minute preview {one:.1f} MB, 10-minute preview {ten:.1f} MB "
+              f"(+{ten - one:.1f} MB)")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

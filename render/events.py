@@ -1,0 +1,97 @@
+"""Where play events go: JSON lines (--events-out) and the room's HTTP callback.
+
+An event is the spec's callback body `{event_type, message}` (message a JSON string);
+the JSON lines add the stream time. The callback (live_event_callback_config) is posted
+from a background thread so a slow or absent server never holds the stream back; its
+failures are logged, never fatal. auth_type MSS_A adds hwSecret and hwTime to the URL
+query, MSS_A_HEAD sends them as x-hw-mss-secret / x-hw-mss-time headers, where
+hwSecret = hex hmac_sha256(key, url + hwTime) and hwTime = hex(unix time).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import queue
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+log = logging.getLogger(__name__)
+_STOP = object()
+
+
+def sign(url: str, key: str, now: float | None = None) -> tuple[str, str]:
+    """(hwSecret, hwTime) of the spec's MSS_A signatures."""
+    hw_time = format(int(time.time() if now is None else now), "x")
+    secret = hmac.new(key.encode(), (url + hw_time).encode(), hashlib.sha256).hexdigest()
+    return secret, hw_time
+
+
+def callback_request(config, body: dict, now: float | None = None) -> tuple[str, dict]:
+    """(url, headers) of one callback POST under the config's auth_type."""
+    url = config.live_event_type_callback_url
+    auth = getattr(config.auth_type, "value", config.auth_type) or "NONE"
+    headers = {"Content-Type": "application/json"}
+    if auth in ("MSS_A", "MSS_A_HEAD"):
+        secret, hw_time = sign(url, config.key or "", now)
+        if auth == "MSS_A":
+            parts = urlsplit(url)
+            query = (parts.query + "&" if parts.query else "") + urlencode({"hwSecret": secret, "hwTime": hw_time})
+            url = urlunsplit(parts._replace(query=query))
+        else:
+            headers.update({"x-hw-mss-secret": secret, "x-hw-mss-time": hw_time})
+    return url, headers
+
+
+class EventSink:
+    """Collects events: appends JSON lines to a file as they happen, posts subscribed ones."""
+
+    def __init__(self, path: Path | None = None, callback=None, *, timeout: float = 5.0):
+        self.events: list[dict] = []
+        self._file = open(path, "w", encoding="utf-8") if path else None  # noqa: SIM115 (closed in close())
+        self._callback = callback if callback is not None and callback.live_event_type_callback_url else None
+        self._wanted = {getattr(e, "value", e) for e in (callback.callback_event_type or [])} if self._callback \
+            else set()
+        self._timeout = timeout
+        self._q: queue.Queue = queue.Queue(maxsize=1000)
+        self._thread = None
+        if self._callback:
+            self._thread = threading.Thread(target=self._post_loop, name="callbacks", daemon=True)
+            self._thread.start()
+
+    def emit(self, event: dict, stream_time: float | None = None) -> None:
+        line = dict(event) if stream_time is None else {"time": round(stream_time, 3), **event}
+        self.events.append(line)
+        if self._file:
+            self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
+            self._file.flush()
+        if self._callback and event.get("event_type") in self._wanted:
+            try:
+                self._q.put_nowait({"event_type": event["event_type"], "message": event["message"]})
+            except queue.Full:
+                log.warning("callback queue full: event %s not sent", event.get("event_type"))
+
+    def _post_loop(self) -> None:
+        import httpx
+
+        with httpx.Client(timeout=self._timeout) as client:
+            while (body := self._q.get()) is not _STOP:
+                url, headers = callback_request(self._callback, body)
+                try:
+                    r = client.post(url, content=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
+                    if r.status_code >= 400:
+                        log.warning("callback %s answered HTTP %s", urlsplit(url).netloc, r.status_code)
+                except httpx.HTTPError as e:
+                    log.warning("callback to %s failed: %s", urlsplit(url).netloc, e)
+
+    def close(self, wait: float = 5.0) -> None:
+        if self._thread:
+            self._q.put(_STOP)
+            self._thread.join(wait)
+            self._thread = None
+        if self._file:
+            self._file.close()
+            self._file = None

@@ -1,0 +1,99 @@
+"""What plays when: the play policy turned into an order of paragraphs and a timeline
+of segments counted in frames. Pure: no pixels, no audio, no I/O.
+
+The order (`play_order`) follows play_policy: paragraphs in sequence_no order inside
+their scene, scenes in the order written; random_play_mode shuffles scenes (SCENE),
+paragraphs inside each scene (SCRIPT_ITEM) or both, reshuffled on every repetition
+from one seeded generator; repeat_count 0 plays once, n plays n + 1 times, -1 forever.
+`timeline` lays the order out on the frame clock from each paragraph's measured length.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from render.spec.models import PlayMode, PlayPolicy, RandomPlayMode, Room
+
+Key = tuple[int, int]  # (scene index, paragraph index in scene.shoot_scripts)
+
+
+def policy_of(room: Room) -> PlayPolicy:
+    return room.play_policy or PlayPolicy()
+
+
+def is_idle(room: Room) -> bool:
+    """No preset script plays: auto_play_script false, NO_PRESET, or no paragraphs at all."""
+    p = policy_of(room)
+    return (not p.auto_play_script or p.play_mode == PlayMode.NO_PRESET
+            or not any(s.shoot_scripts for s in room.scene_scripts or []))
+
+
+def paragraphs_in_order(room: Room, scene_index: int) -> list[int]:
+    """Indexes of a scene's paragraphs by sequence_no (missing numbers keep their written place)."""
+    paras = room.scene_scripts[scene_index].shoot_scripts
+    return sorted(range(len(paras)), key=lambda i: (paras[i].sequence_no is None,
+                                                    paras[i].sequence_no or 0, i))
+
+
+def play_order(room: Room, seed: int | None = None) -> Iterator[Key]:
+    """(scene, paragraph) in play order; endless when repeat_count is -1."""
+    if is_idle(room):
+        return
+    p = policy_of(room)
+    rng = random.Random(seed)
+    shuffle_scenes = p.random_play_mode in (RandomPlayMode.SCENE, RandomPlayMode.SCENE_AND_SCRIPT_ITEM)
+    shuffle_paras = p.random_play_mode in (RandomPlayMode.SCRIPT_ITEM, RandomPlayMode.SCENE_AND_SCRIPT_ITEM)
+    scenes = [i for i, s in enumerate(room.scene_scripts) if s.shoot_scripts]
+    rounds = itertools.count() if p.repeat_count == -1 else range(p.repeat_count + 1)
+    for _ in rounds:
+        order = rng.sample(scenes, len(scenes)) if shuffle_scenes else scenes
+        for s in order:
+            paras = paragraphs_in_order(room, s)
+            if shuffle_paras:
+                paras = rng.sample(paras, len(paras))
+            for para in paras:
+                yield s, para
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One paragraph (or an idle stretch, para None) on the frame clock."""
+
+    start: int          # first frame
+    frames: int         # length in frames (speech plus the pause after it)
+    scene: int
+    para: int | None
+    scene_start: int    # first frame of this scene's current stay on screen
+
+    @property
+    def end(self) -> int:
+        return self.start + self.frames
+
+
+def timeline(order: Iterable[Key], frames_of: dict[Key, int], *, gap: int = 0) -> Iterator[Segment]:
+    """Segments back to back; a scene's clock runs on while consecutive paragraphs share it."""
+    start, scene_start, last_scene = 0, 0, None
+    for key in order:
+        scene, para = key
+        if scene != last_scene:
+            scene_start, last_scene = start, scene
+        n = frames_of[key] + gap
+        yield Segment(start, n, scene, para, scene_start)
+        start += n
+
+
+def idle_segment(frames: int, scene: int = 0) -> Segment:
+    return Segment(0, frames, scene, None, 0)
+
+
+def shoot_script_switch(room: Room, key: Key, *, room_id: str = "", job_id: str = "") -> dict:
+    """The SHOOT_SCRIPT_SWITCH callback body of the spec (message is a JSON string)."""
+    scene = room.scene_scripts[key[0]]
+    para = scene.shoot_scripts[key[1]]
+    message = {"room_id": room_id, "job_id": job_id, "scene_script_name": scene.script_name,
+               "shoot_script_sequence_no": "" if para.sequence_no is None else str(para.sequence_no),
+               "shoot_script_title": para.title or ""}
+    return {"event_type": "SHOOT_SCRIPT_SWITCH", "message": json.dumps(message, ensure_ascii=False)}
