@@ -66,6 +66,8 @@ def parse(text: str, where: str) -> list[Run | Break | Action]:
     if not is_tagged(text):
         _check_length(text, where)
         return [Run(text, text)] if text.strip() else []
+    if re.search(r"<!(DOCTYPE|ENTITY)", text, re.IGNORECASE):
+        raise SpecError(f"{where}: malformed SSML (DOCTYPE and ENTITY declarations are not allowed)")
     src = _BARE_AMP.sub("&amp;", text.strip())
     if not re.match(r"<\s*speak[\s>/]", src):
         src = f"<speak>{src}</speak>"
@@ -73,8 +75,8 @@ def parse(text: str, where: str) -> list[Run | Break | Action]:
         root = ET.fromstring(src)
     except ET.ParseError as e:
         raise SpecError(f"{where}: malformed SSML ({e.msg if hasattr(e, 'msg') else e})") from None
-    if root.tag != "speak":
-        raise SpecError(f"{where}: SSML root must be <speak>, not <{root.tag}>")
+    if _name(root) != "speak":
+        raise SpecError(f"{where}: SSML root must be <speak>, not <{_name(root)}>")
     out: list[Run | Break | Action] = []
     _walk(root, Prosody(), out, where)
     _check_length("".join(i.shown for i in out if isinstance(i, Run)), where)
@@ -91,8 +93,13 @@ def _text(s: str | None, pros: Prosody, out: list) -> None:
         out.append(Run(s, s, pros))
 
 
+def _name(el: ET.Element) -> str:
+    """Tag name without an XML namespace (<speak xmlns="http://www.w3.org/2001/10/synthesis">)."""
+    return el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+
+
 def _walk(el: ET.Element, pros: Prosody, out: list, where: str) -> None:
-    tag = el.tag
+    tag = _name(el)
     if tag not in TAGS:
         raise SpecError(f"{where}: unsupported SSML tag <{tag}> (allowed: {', '.join(sorted(TAGS))})")
     inner = "".join(el.itertext())
