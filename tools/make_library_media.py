@@ -28,7 +28,95 @@ def studio_background(w: int = 1080, h: int = 1920) -> Image.Image:
                            .astype(np.uint8))
 
 
+def showcase_logo(size: int = 320) -> Image.Image:
+    """The showcase's logo: a translucent rounded badge with a play mark and a ring (RGBA)."""
+    ss = 4
+    im = Image.new("RGBA", (size * ss, size * ss), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    s = size * ss
+    d.rounded_rectangle((0, 0, s - 1, s - 1), radius=s // 5, fill=(255, 255, 255, 150))
+    d.ellipse((s * 0.12, s * 0.12, s * 0.88, s * 0.88), fill=(232, 64, 88, 255))
+    d.ellipse((s * 0.2, s * 0.2, s * 0.8, s * 0.8), outline=(255, 255, 255, 255), width=s // 40)
+    d.polygon([(s * 0.42, s * 0.34), (s * 0.42, s * 0.66), (s * 0.68, s * 0.5)], fill=(255, 255, 255, 255))
+    return im.resize((size, size), Image.LANCZOS)
+
+
+def _encode(frames, path: Path, fps: int = 25, crf: int = 30) -> None:
+    """Encode RGB frames to an H.264 mp4 (single-threaded x264: the same bytes every run)."""
+    import av
+
+    tmp = path.with_name(path.name + ".tmp.mp4")
+    with av.open(str(tmp), "w") as c:
+        st = c.add_stream("libx264", rate=fps)
+        first = True
+        for i, fr in enumerate(frames):
+            if first:
+                st.width, st.height, st.pix_fmt = fr.width, fr.height, "yuv420p"
+                st.options = {"crf": str(crf), "preset": "medium", "threads": "1", "g": str(fps)}
+                first = False
+            vf = av.VideoFrame.from_image(fr)
+            vf.pts = i
+            for pk in st.encode(vf):
+                c.mux(pk)
+        for pk in st.encode():
+            c.mux(pk)
+    tmp.replace(path)
+
+
+def showcase_clip_frames(w: int = 640, h: int = 360, seconds: int = 3, fps: int = 25):
+    """A product teaser: a shifting gradient, a bouncing gift box, a sweeping highlight."""
+    n = seconds * fps
+    x = np.linspace(0, 1, w, dtype=np.float32)[None, :]
+    y = np.linspace(0, 1, h, dtype=np.float32)[:, None]
+    for i in range(n):
+        p = i / n
+        ph = 2 * np.pi * p
+        r = 120 + 90 * np.sin(ph + 3 * x)
+        g = 80 + 60 * np.sin(ph + 2 * y + 1.0)
+        b = 160 + 80 * np.cos(ph + 2 * x * y)
+        im = Image.fromarray(np.stack([np.broadcast_to(c, (h, w)) for c in (r, g, b)], -1)
+                             .clip(0, 255).astype(np.uint8))
+        d = ImageDraw.Draw(im)
+        bx, by = w // 2, int(h * 0.56 - 40 * abs(np.sin(ph * 2)))
+        d.rounded_rectangle((bx - 90, by - 60, bx + 90, by + 80), radius=14, fill=(250, 210, 70))
+        d.rectangle((bx - 14, by - 60, bx + 14, by + 80), fill=(220, 50, 70))
+        d.rectangle((bx - 100, by - 80, bx + 100, by - 40), fill=(240, 190, 50))
+        d.rectangle((bx - 14, by - 80, bx + 14, by - 40), fill=(220, 50, 70))
+        d.ellipse((bx - 50, by - 120, bx - 4, by - 78), outline=(220, 50, 70), width=10)
+        d.ellipse((bx + 4, by - 120, bx + 50, by - 78), outline=(220, 50, 70), width=10)
+        sx = int(-200 + (w + 400) * p)
+        d.polygon([(sx, 0), (sx + 60, 0), (sx - 100, h), (sx - 160, h)], fill=(255, 255, 255))
+        yield im
+
+
+def showcase_background_frames(w: int = 360, h: int = 640, seconds: int = 3, fps: int = 25):
+    """A calm vertical background loop: two soft lights drifting over a deep gradient."""
+    n = seconds * fps
+    yy = np.linspace(0, 1, h, dtype=np.float32)[:, None]
+    xx = np.linspace(0, 1, w, dtype=np.float32)[None, :]
+    for i in range(n):
+        ph = 2 * np.pi * i / n
+        base = np.stack([np.broadcast_to(c, (h, w)) for c in (20 + 40 * yy, 30 + 20 * yy, 70 + 50 * yy)], -1)
+        for cx, cy, col in ((0.3 + 0.15 * np.sin(ph), 0.25 + 0.05 * np.cos(ph), (90, 60, 140)),
+                            (0.7 - 0.15 * np.sin(ph), 0.6 + 0.06 * np.sin(ph), (40, 90, 130))):
+            g = np.exp(-(((xx - cx) * w / h) ** 2 + (yy - cy) ** 2) / 0.03)[..., None]
+            base = base + g * np.array(col, np.float32)
+        yield Image.fromarray(base.clip(0, 255).astype(np.uint8))
+
+
+def make_showcase_media() -> list[Path]:
+    """assets/library/showcase/: logo.png, clip.mp4 (3 s 640x360), background.mp4 (3 s 360x640)."""
+    folder = LIB / "showcase"
+    folder.mkdir(exist_ok=True)
+    showcase_logo().save(folder / "logo.png", optimize=True)
+    _encode(showcase_clip_frames(), folder / "clip.mp4", crf=30)
+    _encode(showcase_background_frames(), folder / "background.mp4", crf=30)
+    return [folder / "logo.png", folder / "clip.mp4", folder / "background.mp4"]
+
+
 if __name__ == "__main__":
     out = LIB / "backgrounds" / "978f893e1de4553c183b7a805e6290f5.jpg"
     studio_background().save(out, quality=85, optimize=True)
     print(out, out.stat().st_size)
+    for p in make_showcase_media():
+        print(p, p.stat().st_size)
