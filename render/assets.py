@@ -67,7 +67,7 @@ class AssetLibrary:
                 self._assets.setdefault((a.id, a.kind), a)
 
     @classmethod
-    def default(cls, base_dir: Path | None = None, extra_dirs=()) -> "AssetLibrary":
+    def default(cls, base_dir: Path | None = None, extra_dirs=()) -> AssetLibrary:
         env = [p for p in os.environ.get("SMARTLIVE_ASSETS", "").split(os.pathsep) if p]
         return cls([PROJECT_LIBRARY, *env, *extra_dirs], base_dir=base_dir)
 

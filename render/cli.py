@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections import Counter
 from pathlib import Path
@@ -108,6 +109,19 @@ def build_parser() -> argparse.ArgumentParser:
     pv.add_argument("--events-out", metavar="FILE", help="write the play events as JSON lines")
     pv.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     pv.set_defaults(func=cmd_preview)
+
+    pu = sub.add_parser("push", help="stream a room live to RTMP servers (H264 + AAC in FLV)")
+    pu.add_argument("room")
+    pu.add_argument("--url", action="append", metavar="URL", help="an RTMP URL (repeatable; pairs with --key)")
+    pu.add_argument("--key", action="append", metavar="KEY", help="the stream key of the matching --url")
+    pu.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    pu.add_argument("--seed", type=int, help="seed of the random play order")
+    pu.add_argument("--events-out", metavar="FILE", help="write events (paragraphs, stream states) as JSON lines")
+    pu.add_argument("--retries", type=int, default=5, metavar="N", help="reconnection attempts per output (default 5)")
+    pu.add_argument("--room-id", default="", help=argparse.SUPPRESS)
+    pu.add_argument("--job-id", default="", help=argparse.SUPPRESS)
+    pu.add_argument("-q", "--quiet", action="store_true", help="no status line")
+    pu.set_defaults(func=cmd_push)
     return p
 
 
@@ -116,6 +130,20 @@ def _positive(value: float | None, flag: str) -> None:
 
     if value is not None and not value > 0:
         raise SpecError(f"{flag}: must be a positive number of seconds, not {value}")
+
+
+def cmd_push(args) -> int:
+    from render.push import output_pairs, push
+
+    _positive(args.duration, "--duration")
+    loaded = _load(args)
+    pairs = output_pairs(loaded, args.url, args.key)
+    stats = push(loaded, _library(args, loaded), pairs, duration=args.duration, seed=args.seed,
+                 events_out=Path(args.events_out) if args.events_out else None, room_id=args.room_id,
+                 job_id=args.job_id, max_retries=args.retries, quiet=args.quiet)
+    print(f"pushed {stats.frames} frames in {stats.wall_seconds:.1f} s; late frames {stats.late_frames}, "
+          f"lateness p99 {stats.lateness_p99 * 1000:.0f} ms")
+    return 0
 
 
 def cmd_frame(args) -> int:
@@ -147,8 +175,13 @@ def cmd_preview(args) -> int:
     return 0
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM cleans up like Ctrl-C: no partial file
     try:
         return args.func(args) or 0
     except RenderError as e:

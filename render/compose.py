@@ -15,7 +15,6 @@ Built once per scene (every file opened and checked at construction):
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import numpy as np
@@ -226,60 +225,12 @@ class SceneCompositor:
         return Image.fromarray(i420_to_rgb(self.frame_i420(t, level, subtitle)))
 
 
-# ---- stand-ins until speech timing is wired (one place: replace with the real clip) -----------
-
-def standin_level(t: float) -> float:
-    """A speech-like mouth level 0..1 at time t: syllables at ~4 Hz under a slower phrase envelope."""
-    syl = abs(np.sin(2 * np.pi * 3.7 * t))
-    phrase = 0.55 + 0.45 * np.sin(2 * np.pi * 0.31 * t + 0.7)
-    return float(np.clip(syl * phrase * 1.1, 0.0, 1.0))
-
-
-_SENTENCE = re.compile(r"[^.!?。！？；;…]+[.!?。！？；;…]*")
-
-
-def standin_cues(text: str, start: float = 0.0) -> list[tuple[float, float, str]]:
-    """[(start, end, sentence)] with durations estimated from the text (15 Latin or 4.5 CJK chars/s)."""
-    cues, t = [], start
-    for m in _SENTENCE.finditer(text):
-        s = m.group().strip()
-        if not s:
-            continue
-        cjk = sum(1 for ch in s if ord(ch) >= 0x2E80)
-        dur = max(1.0, (len(s) - cjk) / 15.0 + cjk / 4.5)
-        cues.append((t, t + dur, s))
-        t += dur
-    return cues
-
-
-def cue_at(cues, t: float) -> str | None:
-    for s, e, text in cues:
-        if s <= t < e:
-            return text
-    return None
-
-
-def scene_text(scene) -> str:
-    return " ".join(p.text_config.text for p in scene.shoot_scripts if p.text_config is not None)
-
-
-def render_frame_png(loaded_room, library, at: float, scene_index: int, out_path,
-                     level: float | None = None, subtitle: str | None = None) -> Path:
-    """Write the frame of a scene at `at` seconds to a PNG (temp name + rename); returns the path.
-
-    level/subtitle default to the stand-ins (standin_level, standin_cues of the scene's text)."""
-    room = loaded_room.room
-    vc = effective_video_config(room)
-    comp = SceneCompositor(room, scene_index, library, fps=vc.fps)
-    if level is None:
-        level = standin_level(at)
-    if subtitle is None and vc.is_subtitle_enable:
-        subtitle = cue_at(standin_cues(scene_text(comp.scene)), at)
-    img = comp.frame_rgb(at, level, subtitle)
+def save_png(image: Image.Image, out_path) -> Path:
+    """Write a PNG to a temp name beside it and rename: no half-written file on failure."""
     out = Path(out_path)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        img.save(tmp, format="PNG")
+        image.save(tmp, format="PNG")
         os.replace(tmp, out)
     except OSError as e:
         tmp.unlink(missing_ok=True)

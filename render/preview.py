@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from render.assets import AssetLibrary
-from render.encode import EncodeSettings, Encoder
+from render.encode import Encoder, EncodeSettings
 from render.errors import SpecError
 from render.progress import Progress
 from render.sinks import FileOutput

@@ -15,14 +15,23 @@ import numpy as np
 from render.assets import AssetLibrary
 from render.audio import Mix, decode_audio
 from render.compose import SceneCompositor
-from render.plan import (Key, Segment, is_idle, paragraphs_in_order, play_order, policy_of,
-                         shoot_script_switch, timeline)
+from render.plan import (
+    Key,
+    Segment,
+    is_idle,
+    paragraphs_in_order,
+    play_order,
+    policy_of,
+    shoot_script_switch,
+    timeline,
+)
 from render.spec import LoadedRoom, effective_video_config
-from render.spec.models import BackgroundType, PlayMode
+from render.spec.models import BackgroundType, LayerType, PlayMode
 from render.speech import Clip, recorded, speak
 from render.timebase import samples_per_frame
 
 PARAGRAPH_GAP = 0.4  # seconds of quiet after each paragraph, as a person pauses
+BED_GAIN = {"AUDIO": 0.3, "VIDEO": 0.5}  # under the voice (the mix ducks them further while it speaks)
 
 
 @dataclass
@@ -70,7 +79,7 @@ class Show:
         self.subtitles = bool(self.video.is_subtitle_enable)
         scenes = self.room.scene_scripts or []
         self.compositors = [SceneCompositor(self.room, i, library, fps=self.fps) for i in range(len(scenes))]
-        self.beds = [self._scene_bed(library, i) for i in range(len(scenes))]
+        self.beds = [self._scene_beds(library, i) for i in range(len(scenes))]
         self.idle = is_idle(self.room)
         self.clips: dict[Key, Clip] = {}
         if not self.idle:
@@ -85,15 +94,28 @@ class Show:
         self._cue_text = {k: self._subtitle_track(c) for k, c in self.clips.items()}
         self.gap = gap
 
-    def _scene_bed(self, library: AssetLibrary, s: int) -> np.ndarray | None:
-        """A scene's AUDIO background, decoded once, looped under the voice while it shows."""
-        for b, bg in enumerate(self.room.scene_scripts[s].background_config or []):
-            if bg.background_type == BackgroundType.AUDIO:
+    def _scene_beds(self, library: AssetLibrary, s: int) -> list[tuple[np.ndarray, float, int | None]]:
+        """(samples, gain, loops) of what a scene plays under the voice while it shows: its AUDIO
+        background (looped) and the sound of its VIDEO background and layers (as they loop)."""
+        scene = self.room.scene_scripts[s]
+        beds = []
+        for b, bg in enumerate(scene.background_config or []):
+            if bg.background_type in (BackgroundType.AUDIO, BackgroundType.VIDEO):
                 ref_field = "background_config" if bg.background_config else "background_asset_id"
-                path = library.resolve(getattr(bg, ref_field), "AUDIO",
+                kind = bg.background_type.value
+                path = library.resolve(getattr(bg, ref_field), kind,
                                        f"scene_scripts[{s}].background_config[{b}].{ref_field}")
-                return decode_audio(path)
-        return None
+                beds.append((decode_audio(path, optional=kind == "VIDEO"), BED_GAIN[kind], None))
+        for i, layer in enumerate(scene.layer_config or []):
+            if layer.layer_type != LayerType.VIDEO:
+                continue
+            vc = layer.video_config
+            field = (f"scene_scripts[{s}].layer_config[{i}]." +
+                     ("video_config.video_url" if vc and vc.video_url else "asset_id"))
+            path = library.resolve(vc.video_url if vc and vc.video_url else layer.asset_id, "VIDEO", field)
+            loops = vc.loop_count if vc and vc.loop_count else None
+            beds.append((decode_audio(path, optional=True), BED_GAIN["VIDEO"], loops))
+        return [b for b in beds if len(b[0])]
 
     def _subtitle_track(self, clip: Clip) -> list[str | None]:
         """The subtitle text of each frame of a clip (None between sentences)."""
@@ -117,7 +139,7 @@ class Show:
 
     def frames(self, limit: int | None = None) -> Iterator[Frame]:
         mix = Mix(self.fps)
-        bed_source, bed_scene = None, None
+        bed_sources, bed_scene = [], None
         count = itertools.count() if limit is None else range(limit)
         segments = self.segments()
         seg = next(segments, None)
@@ -128,11 +150,12 @@ class Show:
                 return
             events = []
             if seg.scene != bed_scene:
-                if bed_source is not None:
-                    mix.stop(bed_source, i * self.spf)
-                bed_scene = seg.scene
-                bed = self.beds[seg.scene] if self.beds else None
-                bed_source = mix.add_bed(bed, start=i * self.spf) if bed is not None else None
+                for src in bed_sources:
+                    mix.stop(src, i * self.spf)
+                bed_scene, at = seg.scene, i * self.spf
+                bed_sources = [mix.add_bed(samples, start=at, gain=gain,
+                                           end=None if loops is None else at + loops * len(samples))
+                               for samples, gain, loops in self.beds[seg.scene]]
             level, subtitle = 0.0, None
             if seg.para is not None:
                 key = (seg.scene, seg.para)
@@ -152,7 +175,7 @@ class Show:
         """(level, subtitle) at `t` seconds into `scene` when it plays its paragraphs in order."""
         if self.idle:
             return 0.0, None
-        i = int(round(t * self.fps))
+        i = round(t * self.fps)
         order = [(scene, p) for p in paragraphs_in_order(self.room, scene)]
         for seg in timeline(order, self.frames_of, gap=self.gap):
             if seg.start <= i < seg.end:

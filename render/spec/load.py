@@ -37,8 +37,7 @@ def _reason(err: dict) -> str:
     msg = err["msg"]
     if err["type"] == "missing":
         return "field required"
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+    msg = msg.removeprefix("Value error, ")
     return msg[:1].lower() + msg[1:]
 
 

@@ -11,7 +11,7 @@ import base64
 import binascii
 import re
 from enum import Enum
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 from urllib.parse import urlparse
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -221,17 +221,17 @@ class VoiceConfig(SpecModel):
 
 
 class CoStreamerConfig(SpecModel):
-    voice_config: Optional[VoiceConfig] = None
-    streamer_action: Optional[StreamerAction] = None
+    voice_config: VoiceConfig | None = None
+    streamer_action: StreamerAction | None = None
 
 
 # ---- tables 5-11: backgrounds and layers ------------------------------------------------
 
 class BackgroundConfigInfo(SpecModel):
     background_type: BackgroundType
-    background_config: Optional[str] = None
-    background_color_config: Optional[Color] = None
-    background_asset_id: Optional[str] = None
+    background_config: str | None = None
+    background_color_config: Color | None = None
+    background_asset_id: str | None = None
 
     @model_validator(mode="after")
     def _needs_source(self):
@@ -255,22 +255,22 @@ class LayerPositionConfig(SpecModel):
 
 
 class LayerSizeConfig(SpecModel):
-    width: Optional[int] = Field(None, ge=1)
-    height: Optional[int] = Field(None, ge=1)
+    width: int | None = Field(None, ge=1)
+    height: int | None = Field(None, ge=1)
 
 
 class ImageLayerConfig(SpecModel):
-    image_url: Optional[str] = None
+    image_url: str | None = None
 
 
 class VideoLayerConfig(SpecModel):
-    video_url: Optional[str] = None
-    video_cover_url: Optional[str] = None
-    loop_count: Optional[int] = Field(None, ge=0)
+    video_url: str | None = None
+    video_cover_url: str | None = None
+    loop_count: int | None = Field(None, ge=0)
 
 
 class TextLayerConfig(SpecModel):
-    text_context: Optional[Base64Text] = None
+    text_context: Base64Text | None = None
     font_name: FontName = FontName.HarmonyOS_Sans_SC_Regular
     font_size: FontSize = 40
     font_color: Color = "#FFFFFF"
@@ -288,13 +288,13 @@ def _layer_needs(layer, kind: str) -> None:
 
 class LayerConfig(SpecModel):
     layer_type: LayerType
-    asset_id: Optional[str] = None
-    group_id: Optional[str] = None
-    position: Optional[LayerPositionConfig] = None
-    size: Optional[LayerSizeConfig] = None
-    image_config: Optional[ImageLayerConfig] = None
-    video_config: Optional[VideoLayerConfig] = None
-    text_config: Optional[TextLayerConfig] = None
+    asset_id: str | None = None
+    group_id: str | None = None
+    position: LayerPositionConfig | None = None
+    size: LayerSizeConfig | None = None
+    image_config: ImageLayerConfig | None = None
+    video_config: VideoLayerConfig | None = None
+    text_config: TextLayerConfig | None = None
 
     @model_validator(mode="after")
     def _media(self):
@@ -309,16 +309,16 @@ class TextConfig(SpecModel):
 
 
 class LiveAudioConfig(SpecModel):
-    asset_id: Optional[str] = None
-    audio_url: Optional[Annotated[str, AfterValidator(_suffix(".mp3", what="MP3"))]] = None
-    subtitle_url: Optional[Annotated[str, AfterValidator(_suffix(".srt", what="SRT"))]] = None
+    asset_id: str | None = None
+    audio_url: Annotated[str, AfterValidator(_suffix(".mp3", what="MP3"))] | None = None
+    subtitle_url: Annotated[str, AfterValidator(_suffix(".srt", what="SRT"))] | None = None
 
 
 class LiveShootScriptItem(SpecModel):
-    sequence_no: Optional[int] = None
-    title: Optional[str] = None
-    text_config: Optional[TextConfig] = None
-    audio_config: Optional[LiveAudioConfig] = None
+    sequence_no: int | None = None
+    title: str | None = None
+    text_config: TextConfig | None = None
+    audio_config: LiveAudioConfig | None = None
 
     @model_validator(mode="after")
     def _has_content(self):
@@ -331,60 +331,60 @@ class LiveShootScriptItem(SpecModel):
 
 
 class LiveVideoScriptInfo(SpecModel):
-    script_id: Optional[str] = None
+    script_id: str | None = None
     script_name: str
-    script_description: Optional[str] = None
-    dh_id: Optional[str] = None
-    model_asset_id: Optional[str] = None
-    voice_config: Optional[VoiceConfig] = None
-    background_config: Optional[list[BackgroundConfigInfo]] = None
-    layer_config: Optional[list[LayerConfig]] = None
+    script_description: str | None = None
+    dh_id: str | None = None
+    model_asset_id: str | None = None
+    voice_config: VoiceConfig | None = None
+    background_config: list[BackgroundConfigInfo] | None = None
+    layer_config: list[LayerConfig] | None = None
     shoot_scripts: list[LiveShootScriptItem]
 
 
 # ---- tables 15-23: interaction rules --------------------------------------------------------
 
 class HitConditionTag(SpecModel):
-    tag: Optional[str] = None
-    operation: Optional[Annotated[Operation, BeforeValidator(_upper)]] = None
-    match: Optional[Annotated[Match, BeforeValidator(_upper)]] = None
-    value: Optional[str] = None
+    tag: str | None = None
+    operation: Annotated[Operation, BeforeValidator(_upper)] | None = None
+    match: Annotated[Match, BeforeValidator(_upper)] | None = None
+    value: str | None = None
 
 
 class HitCondition(SpecModel):
-    relation: Optional[Annotated[Relation, BeforeValidator(_upper)]] = None
+    relation: Annotated[Relation, BeforeValidator(_upper)] | None = None
     priority: int = Field(500, ge=0, le=999)
-    tags: Optional[list[HitConditionTag]] = None
+    tags: list[HitConditionTag] | None = None
 
 
 class SmartImageLayerConfig(SpecModel):
     image_url: str
-    display_duration: Optional[DisplayDuration] = None
+    display_duration: DisplayDuration | None = None
 
 
 class SmartVideoLayerConfig(SpecModel):
     video_url: str
-    video_cover_url: Optional[str] = None
-    display_duration: Optional[DisplayDuration] = None
+    video_cover_url: str | None = None
+    display_duration: DisplayDuration | None = None
 
 
 class SmartTextLayerConfig(SpecModel):
-    text_type: Optional[TextType] = None
-    text_context: Optional[str] = None
+    text_type: TextType | None = None
+    text_context: str | None = None
     font_name: FontName = FontName.HarmonyOS_Sans_SC_Regular
     font_size: FontSize = 40
     font_color: Color = "#FFFFFF"
-    display_duration: Optional[DisplayDuration] = None
+    display_duration: DisplayDuration | None = None
 
 
 class SmartLayerConfig(SpecModel):
     layer_type: SmartLayerType
-    asset_id: Optional[str] = None
-    position: Optional[LayerPositionConfig] = None
-    size: Optional[LayerSizeConfig] = None
-    image_config: Optional[SmartImageLayerConfig] = None
-    video_config: Optional[SmartVideoLayerConfig] = None
-    text_config: Optional[SmartTextLayerConfig] = None
+    asset_id: str | None = None
+    position: LayerPositionConfig | None = None
+    size: LayerSizeConfig | None = None
+    image_config: SmartImageLayerConfig | None = None
+    video_config: SmartVideoLayerConfig | None = None
+    text_config: SmartTextLayerConfig | None = None
 
     @model_validator(mode="after")
     def _media(self):
@@ -393,37 +393,37 @@ class SmartLayerConfig(SpecModel):
 
 
 class ReplyAudioInfo(SpecModel):
-    audio_url: Optional[str] = None
-    audio_name: Optional[str] = None
+    audio_url: str | None = None
+    audio_name: str | None = None
 
 
 class TriggerProcess(SpecModel):
-    time_window: Optional[int] = Field(None, ge=-1)
-    reply_mode: Optional[ReplyMode] = None
-    layer_config: Optional[SmartLayerConfig] = None
-    extra_layer_config: Optional[SmartLayerConfig] = None
-    reply_texts: Optional[list[str]] = None
-    reply_audios: Optional[list[ReplyAudioInfo]] = None
-    reply_order: Optional[ReplyOrder] = None
+    time_window: int | None = Field(None, ge=-1)
+    reply_mode: ReplyMode | None = None
+    layer_config: SmartLayerConfig | None = None
+    extra_layer_config: SmartLayerConfig | None = None
+    reply_texts: list[str] | None = None
+    reply_audios: list[ReplyAudioInfo] | None = None
+    reply_order: ReplyOrder | None = None
     reply_role: Role = Role.STREAMER
-    robot_id: Optional[str] = None
+    robot_id: str | None = None
 
 
 class ReviewConfig(SpecModel):
-    no_need_review: Optional[bool] = None
+    no_need_review: bool | None = None
 
 
 class LiveRoomInteractionRuleInfo(SpecModel):
-    rule_index: Optional[str] = None
-    rule_name: Optional[str] = None
-    enabled: Optional[bool] = None
-    event_type: Optional[Literal[1, 2, 3, 4, 6, 10]] = None
-    hit_condition: Optional[HitCondition] = None
-    trigger: Optional[TriggerProcess] = None
-    review_config: Optional[ReviewConfig] = None
-    group_id: Optional[str] = None
-    group_name: Optional[str] = None
-    enabled_scenes: Optional[list[str]] = None
+    rule_index: str | None = None
+    rule_name: str | None = None
+    enabled: bool | None = None
+    event_type: Literal[1, 2, 3, 4, 6, 10] | None = None
+    hit_condition: HitCondition | None = None
+    trigger: TriggerProcess | None = None
+    review_config: ReviewConfig | None = None
+    group_id: str | None = None
+    group_name: str | None = None
+    enabled_scenes: list[str] | None = None
 
 
 # ---- tables 24-26: play policy and video output ---------------------------------------------
@@ -433,19 +433,19 @@ class PlayPolicy(SpecModel):
     auto_play_script: bool = True
     play_mode: PlayMode = PlayMode.TEXT
     random_play_mode: RandomPlayMode = RandomPlayMode.NONE
-    need_independent_capture_client: Optional[bool] = None
+    need_independent_capture_client: bool | None = None
 
 
 class SubtitleConfig(SpecModel):
-    dx: Optional[int] = None
-    dy: Optional[int] = None
+    dx: int | None = None
+    dy: int | None = None
     font_name: SubtitleFontName = SubtitleFontName.HarmonyOS_Sans_SC_Regular
     font_size: FontSize = 40
-    h: Optional[int] = None
-    w: Optional[int] = None
+    h: int | None = None
+    w: int | None = None
 
 
-def _frame_rate(v: Optional[str]) -> Optional[str]:
+def _frame_rate(v: str | None) -> str | None:
     if v is None:
         return v
     try:
@@ -465,13 +465,12 @@ class VideoConfig(SpecModel):
     bitrate: int = Field(ge=40, le=30000)
     width: int = Field(ge=1)
     height: int = Field(ge=1)
-    frame_rate: Optional[Annotated[str, BeforeValidator(lambda v: v if v is None else str(v)),
-                                   AfterValidator(_frame_rate)]] = None
+    frame_rate: Annotated[str, BeforeValidator(lambda v: v if v is None else str(v)), AfterValidator(_frame_rate)] | None = None
     is_subtitle_enable: bool = False
-    subtitle_config: Optional[SubtitleConfig] = None
-    dx: Optional[int] = Field(None, ge=0)
-    dy: Optional[int] = Field(None, ge=0)
-    is_enable_super_resolution: Optional[bool] = None
+    subtitle_config: SubtitleConfig | None = None
+    dx: int | None = Field(None, ge=0)
+    dy: int | None = Field(None, ge=0)
+    is_enable_super_resolution: bool | None = None
 
     @property
     def fps(self) -> int:
@@ -481,21 +480,21 @@ class VideoConfig(SpecModel):
 # ---- tables 27-30: callbacks, review, sharing -----------------------------------------------
 
 class LiveEventCallBackConfig(SpecModel):
-    live_event_type_callback_url: Optional[str] = None
-    auth_type: Optional[Annotated[AuthType, BeforeValidator(_upper)]] = None
-    key: Optional[str] = None
-    callback_event_type: Optional[list[CallbackEventType]] = None
+    live_event_type_callback_url: str | None = None
+    auth_type: Annotated[AuthType, BeforeValidator(_upper)] | None = None
+    key: str | None = None
+    callback_event_type: list[CallbackEventType] | None = None
 
 
 class RTCLiveEventCallBackConfig(SpecModel):
-    rtc_callback_event_type: Optional[list[RtcEventType]] = None
+    rtc_callback_event_type: list[RtcEventType] | None = None
 
 
 class SharedConfig(SpecModel):
-    shared_type: Optional[SharedType] = None
-    shared_state: Optional[SharedState] = None
-    expire_time: Optional[str] = None
-    allowed_project_ids: Optional[list[str]] = None
+    shared_type: SharedType | None = None
+    shared_state: SharedState | None = None
+    expire_time: str | None = None
+    allowed_project_ids: list[str] | None = None
 
 
 # ---- table 3: the request body ---------------------------------------------------------------
@@ -508,19 +507,19 @@ def _rtmp_url(v: str) -> str:
 
 class Room(SpecModel):
     room_name: str = Field(min_length=1)
-    room_description: Optional[str] = None
+    room_description: str | None = None
     room_type: RoomType = RoomType.NORMAL
-    scene_scripts: Optional[list[LiveVideoScriptInfo]] = None
-    interaction_rules: Optional[list[LiveRoomInteractionRuleInfo]] = None
-    play_policy: Optional[PlayPolicy] = None
-    video_config: Optional[VideoConfig] = None
-    output_urls: Optional[list[Annotated[str, AfterValidator(_rtmp_url)]]] = None
-    stream_keys: Optional[list[str]] = None
-    backup_model_asset_ids: Optional[list[str]] = None
-    live_event_callback_config: Optional[LiveEventCallBackConfig] = None
-    rtc_callback_config: Optional[RTCLiveEventCallBackConfig] = None
-    review_config: Optional[ReviewConfig] = None
-    shared_config: Optional[SharedConfig] = None
+    scene_scripts: list[LiveVideoScriptInfo] | None = None
+    interaction_rules: list[LiveRoomInteractionRuleInfo] | None = None
+    play_policy: PlayPolicy | None = None
+    video_config: VideoConfig | None = None
+    output_urls: list[Annotated[str, AfterValidator(_rtmp_url)]] | None = None
+    stream_keys: list[str] | None = None
+    backup_model_asset_ids: list[str] | None = None
+    live_event_callback_config: LiveEventCallBackConfig | None = None
+    rtc_callback_config: RTCLiveEventCallBackConfig | None = None
+    review_config: ReviewConfig | None = None
+    shared_config: SharedConfig | None = None
     view_mode: ViewMode = ViewMode.VERTICAL
-    co_streamer_config: Optional[CoStreamerConfig] = None
-    priv_data: Optional[str] = None
+    co_streamer_config: CoStreamerConfig | None = None
+    priv_data: str | None = None
