@@ -122,7 +122,24 @@ def build_parser() -> argparse.ArgumentParser:
     pu.add_argument("--job-id", default="", help=argparse.SUPPRESS)
     pu.add_argument("-q", "--quiet", action="store_true", help="no status line")
     pu.set_defaults(func=cmd_push)
+
+    sv = sub.add_parser("serve", help="serve the REST API (rooms and live jobs) over HTTP")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8080)
+    sv.add_argument("--db", metavar="PATH", help="SQLite file (default $SMARTLIVE_DATA/smartlive.db)")
+    sv.add_argument("--credentials", metavar="FILE", help="JSON list of {ak, sk, project_ids} (or $SMARTLIVE_AK/SK)")
+    sv.add_argument("--no-auth", action="store_true", help="accept unsigned requests (local experiments only)")
+    sv.add_argument("--max-jobs", type=int, default=2, metavar="N", help="live jobs at once (default 2)")
+    sv.set_defaults(func=cmd_serve)
     return p
+
+
+def cmd_serve(args) -> int:
+    from render.api import serve
+
+    serve(args.host, args.port, args.db, args.credentials, args.no_auth, args.max_jobs,
+          assets_dirs=[Path(d) for d in args.assets or []])
+    return 0
 
 
 def _positive(value: float | None, flag: str) -> None:

@@ -1,0 +1,341 @@
+"""The FastAPI application: rooms and live jobs under /v1/{project_id}, errors as the spec writes them.
+
+    app = create_app(Settings(db_path=..., credentials=load_credentials(...)))
+
+Every response carries X-Request-Id. Errors: one handler turns any RenderError into
+`err.http_status` + `err.body()`; anything unexpected becomes 500 MSS.00000004 "Internal Error"
+(logged with its traceback, never sent).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from render.api.auth import check_request, header_map
+from render.api.jobs import JobRunner
+from render.api.settings import Settings
+from render.api.store import Store, iso
+from render.errors import BodyError, InternalError, NotFoundError, RenderError, SpecError, StateError
+from render.spec import validate_room
+from render.spec.load import json_path, parse_json
+
+log = logging.getLogger("smartlive.api")
+REQUEST_ID = "smartlive.request_id"
+
+
+class RequestIdMiddleware:
+    """X-Request-Id on every response; an unexpected exception -> 500 MSS.00000004, no trace."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        rid = scope[REQUEST_ID] = uuid.uuid4().hex
+        started = False
+
+        async def send_with_id(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                MutableHeaders(scope=message)["X-Request-Id"] = rid
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception(
+                "request %s %s failed (X-Request-Id %s)", scope.get("method"), scope.get("path"), rid
+            )
+            if started:
+                raise
+            await error_response(InternalError())(scope, receive, send_with_id)
+
+
+def error_response(err: RenderError, status: int | None = None) -> JSONResponse:
+    return JSONResponse(err.body(), status_code=status or err.http_status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RenderError)
+    async def render_error(request: Request, err: RenderError):
+        if err.http_status >= 500:
+            log.error("request %s: %s", request.scope.get(REQUEST_ID), err.message)
+            return error_response(InternalError())
+        return error_response(err)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        details = [
+            f"{json_path(e['loc'][1:]) if len(e['loc']) > 1 else json_path(e['loc'])}: {e['msg']}"
+            for e in exc.errors()
+        ]
+        return error_response(SpecError(details=details))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 404:
+            return error_response(NotFoundError(f"no such API path: {request.method} {request.url.path}"))
+        return error_response(
+            SpecError(f"{request.method} {request.url.path}: {exc.detail}"), exc.status_code
+        )
+
+
+async def read_json(request: Request, settings: Settings, *, optional: bool = False) -> dict:
+    body = await request.body()
+    if len(body) > settings.max_body_bytes:
+        raise BodyError(f"body: larger than {settings.max_body_bytes} bytes")
+    if not body.strip():
+        if optional:
+            return {}
+        raise BodyError("body: empty; a JSON object is required")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BodyError("body: not UTF-8 text") from None
+    data = parse_json(text, "body")
+    if not isinstance(data, dict):
+        raise BodyError("body: must be a JSON object")
+    return data
+
+
+def room_view(row: dict) -> dict:
+    return {
+        **row["body"],
+        "room_id": row["room_id"],
+        "create_time": iso(row["created"]),
+        "update_time": iso(row["updated"]),
+        "room_state": row["room_state"],
+    }
+
+
+def room_summary(row: dict, last_job: dict | None) -> dict:
+    body = row["body"]
+    out = {
+        "room_id": row["room_id"],
+        "project_id": row["project_id"],
+        "room_name": row["room_name"],
+        "room_type": row["room_type"],
+        "room_state": row["room_state"],
+        "room_description": body.get("room_description"),
+        "view_mode": body.get("view_mode"),
+        "create_time": iso(row["created"]),
+        "update_time": iso(row["updated"]),
+    }
+    if last_job:
+        out.update(
+            last_job_start_time=iso(last_job["started"]),
+            last_job_end_time=iso(last_job["ended"]),
+            last_job_status=last_job["state"],
+        )
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def job_view(job: dict) -> dict:
+    started, ended = job["started"], job["ended"]
+    duration = (ended or time.time()) - started if started else 0.0
+    out = {
+        "job_id": job["job_id"],
+        "room_id": job["room_id"],
+        "room_name": job["room_name"],
+        "state": job["state"],
+        "duration": round(max(duration, 0.0), 3),
+        "start_time": iso(started),
+        "end_time": iso(ended),
+        "create_time": iso(job["created"]),
+        "lastupdate_time": iso(job["updated"]),
+    }
+    if job["error_code"]:
+        out["error_info"] = {"error_code": job["error_code"], "error_msg": job["error_msg"]}
+    return {k: v for k, v in out.items() if v is not None}
+
+
+ROOM_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Room"}}},
+    }
+}
+START_BODY = {
+    "requestBody": {
+        "required": False,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StartSmartLiveReq"}}},
+    }
+}
+
+
+def openapi_schema(app: FastAPI) -> dict:
+    """FastAPI's schema plus the room body (render.spec.Room) and the start-job body."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    from render.spec import Room
+
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    room = Room.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(room.pop("$defs", {}))
+    components["Room"] = room
+    strings = {"type": "array", "items": {"type": "string"}}
+    components["StartSmartLiveReq"] = {
+        "type": "object",
+        "description": "Overrides of the room's settings for this job.",
+        "properties": {
+            "video_config": {"$ref": "#/components/schemas/VideoConfig"},
+            "play_policy": {"$ref": "#/components/schemas/PlayPolicy"},
+            "output_urls": strings,
+            "stream_keys": strings,
+        },
+    }
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app(settings: Settings) -> FastAPI:
+    store = Store(settings.db_path)
+    runner = JobRunner(store, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        runner.start()
+        try:
+            yield
+        finally:
+            runner.shutdown()
+            store.close()
+
+    app = FastAPI(
+        title="smartlive",
+        version="1",
+        lifespan=lifespan,
+        description="A local intelligent livestreaming room service (smart-live API family).",
+    )
+    app.state.settings, app.state.store, app.state.runner = settings, store, runner
+    app.openapi = lambda: openapi_schema(app)
+    app.add_middleware(RequestIdMiddleware)
+    install_error_handlers(app)
+
+    async def authorize(request: Request, project_id: str) -> None:
+        if settings.no_auth:
+            return
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        check_request(
+            settings.credentials,
+            method=request.method,
+            raw_path=raw_path.decode("latin-1"),
+            raw_query=request.scope.get("query_string", b"").decode("latin-1"),
+            headers=header_map(request.scope["headers"]),
+            body=await request.body(),
+            project_id=project_id,
+            now=datetime.now(timezone.utc),
+        )
+
+    r = APIRouter(prefix="/v1/{project_id}", dependencies=[Depends(authorize)])
+    rooms = "/smart-live-rooms"
+    one_room = rooms + "/{room_id}"
+    jobs = one_room + "/smart-live-jobs"
+    one_job = jobs + "/{job_id}"
+
+    @r.post(rooms, summary="Create a smart live room", tags=["rooms"], openapi_extra=ROOM_BODY)
+    async def create_room(project_id: str, request: Request):
+        body = await read_json(request, settings)
+        validate_room(body)
+        return {"room_id": store.create_room(project_id, body)["room_id"]}
+
+    @r.get(rooms, summary="List smart live rooms", tags=["rooms"])
+    async def list_rooms(
+        project_id: str,
+        offset: int = Query(0, ge=0),
+        limit: int = Query(10, ge=1, le=100),
+        room_name: str | None = None,
+        room_type: str | None = None,
+    ):
+        count, rows = store.list_rooms(
+            project_id, offset=offset, limit=limit, room_name=room_name, room_type=room_type
+        )
+        return {
+            "count": count,
+            "smart_live_rooms": [
+                room_summary(row, store.last_job(project_id, row["room_id"])) for row in rows
+            ],
+        }
+
+    @r.get(one_room, summary="Show a smart live room", tags=["rooms"])
+    async def show_room(project_id: str, room_id: str):
+        return room_view(store.get_room(project_id, room_id))
+
+    @r.put(one_room, summary="Update a smart live room (whole body)", tags=["rooms"], openapi_extra=ROOM_BODY)
+    async def update_room(project_id: str, room_id: str, request: Request):
+        store.get_room(project_id, room_id)
+        body = await read_json(request, settings)
+        validate_room(body)
+        return room_view(store.update_room(project_id, room_id, body))
+
+    @r.delete(one_room, status_code=204, summary="Delete a smart live room", tags=["rooms"])
+    async def delete_room(project_id: str, room_id: str):
+        store.get_room(project_id, room_id)
+        busy = [j for j in store.active_jobs(room_id) if j["project_id"] == project_id]
+        if busy:
+            raise StateError(
+                f"room_id: room {room_id} has live job {busy[0]['job_id']} ({busy[0]['state']}); "
+                "stop it first"
+            )
+        store.delete_room(project_id, room_id)
+        return Response(status_code=204)
+
+    @r.post(
+        jobs, status_code=202, summary="Start a live job in a room", tags=["jobs"], openapi_extra=START_BODY
+    )
+    async def start_job(project_id: str, room_id: str, request: Request):
+        room = store.get_room(project_id, room_id)
+        body = await read_json(request, settings, optional=True)
+        job = runner.submit(project_id, room, body)
+        return JSONResponse({"job_id": job["job_id"]}, status_code=202)
+
+    @r.get(jobs, summary="List the live jobs of a room", tags=["jobs"])
+    async def list_room_jobs(
+        project_id: str,
+        room_id: str,
+        offset: int = Query(0, ge=0),
+        limit: int = Query(10, ge=1, le=100),
+        state: str | None = None,
+    ):
+        count, rows = store.list_jobs(project_id, room_id=room_id, state=state, offset=offset, limit=limit)
+        return {"count": count, "smart_live_jobs": [job_view(j) for j in rows]}
+
+    @r.get("/smart-live-jobs", summary="List the live jobs of every room", tags=["jobs"])
+    async def list_all_jobs(
+        project_id: str,
+        offset: int = Query(0, ge=0),
+        limit: int = Query(10, ge=1, le=100),
+        state: str | None = None,
+        room_name: str | None = None,
+    ):
+        count, rows = store.list_jobs(
+            project_id, state=state, room_name=room_name, offset=offset, limit=limit
+        )
+        return {"count": count, "smart_live_jobs": [job_view(j) for j in rows]}
+
+    @r.get(one_job, summary="Show a live job", tags=["jobs"])
+    async def show_job(project_id: str, room_id: str, job_id: str):
+        return job_view(store.get_job(project_id, room_id, job_id))
+
+    @r.post(one_job + "/stop", status_code=204, summary="Stop a live job", tags=["jobs"])
+    async def stop_job(project_id: str, room_id: str, job_id: str):
+        runner.stop_job(project_id, room_id, job_id)
+        return Response(status_code=204)
+
+    app.include_router(r)
+    return app

@@ -1,0 +1,330 @@
+"""Live jobs: each one a `python -m render push ROOM.json ...` worker process, watched by one thread.
+
+    runner = JobRunner(store, settings); runner.start()     # marks a dead server's jobs FAILED
+    job = runner.submit(project_id, room_row, start_body)   # WAITING; 403/409/400 errors raised
+    runner.stop_job(project_id, room_id, job_id)            # SIGTERM -> CANCELED
+    runner.shutdown()                                       # stops every worker
+
+The runner thread spawns queued jobs (-> PROCESSING), polls its workers and ends each job once:
+exit 0 -> SUCCEED, stopped -> CANCELED, anything else (non-zero exit, a signal, a spawn error, an
+overrun of the job's duration) -> FAILED with error_info from the worker's `MSS.xxx message`
+stderr lines. Workers get SIGTERM if the runner thread dies (Linux PR_SET_PDEATHSIG), so a
+killed server leaves no pushing orphans; jobs it left active are marked FAILED at the next start.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from render.api.settings import Settings
+from render.api.store import Store
+from render.errors import ConcurrencyError, NotFoundError, SpecError, StateError
+from render.spec import validate_room
+
+OVERRIDES = ("video_config", "play_policy", "output_urls", "stream_keys")
+STOPPED_EXITS = (0, 130, -signal.SIGTERM, -signal.SIGKILL)  # how a worker ends after our SIGTERM
+_MSS_LINE = re.compile(r"^(MSS\.\d{8}) (.+)$")
+
+# exec the worker with PR_SET_PDEATHSIG=SIGTERM (dies with the runner thread); argv[1] = server pid
+_LAUNCHER = (
+    "import ctypes, os, signal, sys\n"
+    "try:\n"
+    "    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)\n"
+    "except Exception:\n"
+    "    pass\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    sys.exit(75)\n"
+    "os.execvp(sys.argv[2], sys.argv[2:])\n"
+)
+
+log = logging.getLogger("smartlive.api.jobs")
+
+
+def job_spec(room_body: dict, start_body: dict) -> dict:
+    """The room a job pushes: the stored room with the start body's overrides applied."""
+    spec = dict(room_body)
+    for key in OVERRIDES:
+        if start_body.get(key) is not None:
+            spec[key] = start_body[key]
+    return spec
+
+
+def job_duration(spec: dict) -> float | None:
+    """play_policy.live_exit_config.max_live_duration (hours; 0 or absent: until the script ends)."""
+    exit_config = (spec.get("play_policy") or {}).get("live_exit_config") or {}
+    hours = exit_config.get("max_live_duration") or 0
+    return float(hours) * 3600 if isinstance(hours, (int, float)) and hours > 0 else None
+
+
+def error_from_stderr(text: str, returncode: int) -> tuple[str, str]:
+    """The worker's `MSS.xxx message` lines -> (code, message); otherwise an internal error."""
+    found = [m.groups() for m in (_MSS_LINE.match(line.strip()) for line in text.splitlines()) if m]
+    if found:
+        code = found[0][0]
+        msgs = list(dict.fromkeys(msg for c, msg in found if c == code))
+        return code, "; ".join(msgs)[:2000]
+    if returncode < 0:
+        try:
+            how = f"was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            how = f"was killed by signal {-returncode}"
+    else:
+        how = f"exited with code {returncode}"
+    last = next((ln.strip() for ln in reversed(text.splitlines()) if ln.strip()), "")
+    return "MSS.00000004", f"Internal Error: the live push worker {how}" + (
+        f" ({last[:300]})" if last else ""
+    )
+
+
+@dataclass
+class Worker:
+    job_id: str
+    proc: subprocess.Popen
+    folder: Path
+    room_type: str
+    project_id: str
+    room_id: str
+    deadline: float | None = None  # monotonic; None: no duration limit
+    stop_requested: bool = False
+    term_sent_at: float | None = None
+    reason: tuple[str, str] | None = None  # error forced by the runner (overrun)
+    extra: dict = field(default_factory=dict)
+
+
+class JobRunner:
+    def __init__(self, store: Store, settings: Settings):
+        self.store = store
+        self.settings = settings
+        self._lock = threading.RLock()
+        self._queue: list[str] = []
+        self._workers: dict[str, Worker] = {}
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # lifecycle -----------------------------------------------------------------------------
+    def start(self) -> None:
+        failed = self.store.fail_orphans()
+        if failed:
+            log.warning("marked %d job(s) of a previous server FAILED: %s", len(failed), ", ".join(failed))
+        self._thread = threading.Thread(target=self._run, name="smartlive-jobs", daemon=True)
+        self._thread.start()
+
+    def shutdown(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.settings.stop_timeout + 10)
+            self._thread = None
+
+    # API operations ------------------------------------------------------------------------
+    def submit(self, project_id: str, room: dict, start_body: dict) -> dict:
+        if room["room_type"] == "TEMPLATE":
+            raise StateError(
+                f"room_type: room {room['room_id']} is a TEMPLATE room; a template cannot "
+                "start a live job (create a NORMAL or TEMP room from it)"
+            )
+        spec = job_spec(room["body"], start_body)
+        validate_room(spec)
+        if not spec.get("output_urls"):
+            raise SpecError(
+                "output_urls: a live job needs at least one RTMP output URL "
+                "(in the room or in the start body)"
+            )
+        with self._lock:
+            active = self.store.active_jobs()
+            busy = [j for j in active if j["room_id"] == room["room_id"]]
+            if busy:
+                raise StateError(
+                    f"room_id: room {room['room_id']} already has live job {busy[0]['job_id']} "
+                    f"({busy[0]['state']}); stop it first"
+                )
+            if len(active) >= self.settings.max_jobs:
+                raise ConcurrencyError(
+                    f"{len(active)} live job(s) are running; the limit is {self.settings.max_jobs}"
+                )
+            job = self.store.insert_job(project_id, room, spec)
+            self._queue.append(job["job_id"])
+        self._wake.set()
+        return job
+
+    def stop_job(self, project_id: str, room_id: str, job_id: str) -> None:
+        with self._lock:
+            job = self.store.get_job(project_id, room_id, job_id)
+            if job["state"] not in ("WAITING", "PROCESSING"):
+                raise StateError(
+                    f"job_id: job {job_id} is {job['state']}; only a WAITING or PROCESSING job can be stopped"
+                )
+            if job_id in self._queue:
+                self._queue.remove(job_id)
+                self._finish_unspawned(job, "CANCELED")
+                return
+            worker = self._workers.get(job_id)
+            if worker is None:
+                raise NotFoundError(f"job_id: job {job_id} has no worker")
+            worker.stop_requested = True
+            self._terminate(worker)
+        self._wake.set()
+
+    # the runner thread -----------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                try:
+                    self._spawn_queued()
+                    self._reap()
+                except Exception:  # keep watching: a bug here must not leave hung jobs
+                    log.exception("job runner iteration failed")
+                self._wake.wait(self.settings.poll_interval)
+                self._wake.clear()
+        finally:
+            self._stop_all()
+
+    def _spawn_queued(self) -> None:
+        with self._lock:
+            queued, self._queue = self._queue, []
+            for job_id in queued:
+                job = self.store.job(job_id)
+                if job is not None and job["state"] == "WAITING":
+                    self._spawn(job)
+
+    def _spawn(self, job: dict) -> None:
+        folder = self.settings.jobs_dir / job["job_id"]
+        spec = json.loads(job["spec"])
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            room_file = folder / "room.json"
+            room_file.write_text(json.dumps(spec, ensure_ascii=False, indent=1), encoding="utf-8")
+            cmd = list(self.settings.worker_command) + [
+                str(room_file),
+                "--events-out",
+                str(folder / "events.jsonl"),
+            ]
+            duration = job_duration(spec)
+            if duration:
+                cmd += ["--duration", f"{duration:g}"]
+            cmd += ["--room-id", job["room_id"], "--job-id", job["job_id"], "-q"]
+            if self.settings.push_retries is not None:
+                cmd += ["--retries", str(self.settings.push_retries)]
+            if sys.platform.startswith("linux"):
+                cmd = [sys.executable, "-c", _LAUNCHER, str(os.getpid())] + cmd
+            with open(folder / "stderr.log", "wb") as stderr:  # the child keeps its own copy
+                proc = subprocess.Popen(
+                    cmd,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=stderr,
+                    start_new_session=True,
+                )
+        except OSError as e:
+            shutil.rmtree(folder, ignore_errors=True)
+            self._finish_unspawned(
+                job, "FAILED", ("MSS.00000004", (f"Internal Error: cannot start the live push worker ({e})"))
+            )
+            return
+        now = time.monotonic()
+        deadline = now + duration + self.settings.overrun_grace if duration else None
+        self._workers[job["job_id"]] = Worker(
+            job["job_id"], proc, folder, job["room_type"], job["project_id"], job["room_id"], deadline
+        )
+        self.store.set_job(job["job_id"], state="PROCESSING", started=time.time(), pid=proc.pid)
+        log.info("job %s: worker pid %d started", job["job_id"], proc.pid)
+
+    def _terminate(self, worker: Worker) -> None:
+        if worker.term_sent_at is None and worker.proc.poll() is None:
+            worker.proc.send_signal(signal.SIGTERM)
+            worker.term_sent_at = time.monotonic()
+
+    def _reap(self) -> None:
+        with self._lock:
+            for job_id, worker in list(self._workers.items()):
+                rc = worker.proc.poll()
+                now = time.monotonic()
+                if rc is None:
+                    if (
+                        worker.term_sent_at is not None
+                        and now - worker.term_sent_at > self.settings.stop_timeout
+                    ):
+                        worker.proc.kill()
+                    elif (
+                        worker.deadline is not None and now > worker.deadline and worker.term_sent_at is None
+                    ):
+                        worker.reason = (
+                            "MSS.00000004",
+                            ("Internal Error: the live push ran past its duration and was stopped"),
+                        )
+                        self._terminate(worker)
+                    continue
+                del self._workers[job_id]
+                self._finish(worker, rc)
+
+    def _finish(self, worker: Worker, rc: int) -> None:
+        try:
+            text = (worker.folder / "stderr.log").read_text(encoding="utf-8", errors="replace")[-20000:]
+        except OSError:
+            text = ""
+        if worker.reason is not None:
+            state, error = "FAILED", worker.reason
+        elif worker.stop_requested and worker.term_sent_at is not None and rc in STOPPED_EXITS:
+            state, error = "CANCELED", None
+        elif rc == 0:
+            state, error = "SUCCEED", None
+        else:
+            state, error = "FAILED", error_from_stderr(text, rc)
+        self.store.end_job(worker.job_id, state, *(error or (None, None)))
+        log.info("job %s: %s (exit %s)%s", worker.job_id, state, rc, f": {error[1]}" if error else "")
+        shutil.rmtree(worker.folder, ignore_errors=True)
+        self._drop_temp_room(worker.project_id, worker.room_id, worker.room_type)
+
+    def _finish_unspawned(self, job: dict, state: str, error: tuple[str, str] | None = None) -> None:
+        self.store.end_job(job["job_id"], state, *(error or (None, None)))
+        self._drop_temp_room(job["project_id"], job["room_id"], job["room_type"])
+
+    def _drop_temp_room(self, project_id: str, room_id: str, room_type: str) -> None:
+        if room_type != "TEMP":
+            return
+        try:
+            self.store.delete_room(project_id, room_id)
+        except NotFoundError:
+            pass
+
+    def _stop_all(self) -> None:
+        """Server shutdown: every worker gets SIGTERM (then SIGKILL); their jobs end FAILED."""
+        with self._lock:
+            for job_id in self._queue:
+                job = self.store.job(job_id)
+                if job is not None:
+                    self._finish_unspawned(
+                        job,
+                        "FAILED",
+                        ("MSS.00000004", ("Internal Error: the server shut down before the job started")),
+                    )
+            self._queue = []
+            workers = list(self._workers.values())
+            for w in workers:
+                self._terminate(w)
+            deadline = time.monotonic() + self.settings.stop_timeout
+            for w in workers:
+                try:
+                    w.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    w.proc.kill()
+                    w.proc.wait()
+                if not w.stop_requested:
+                    w.reason = (
+                        "MSS.00000004",
+                        "Internal Error: the server shut down while the job was running",
+                    )
+                self._finish(w, w.proc.returncode)
+            self._workers.clear()

@@ -1,0 +1,48 @@
+"""The server's settings (one object, passed explicitly; nothing global)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from render.api.auth import Credentials
+
+
+def default_db_path(env: Mapping[str, str] | None = None) -> Path:
+    """$SMARTLIVE_DATA/smartlive.db, else ~/.local/share/smartlive/smartlive.db."""
+    env = os.environ if env is None else env
+    base = (
+        Path(env["SMARTLIVE_DATA"])
+        if env.get("SMARTLIVE_DATA")
+        else Path.home() / ".local" / "share" / "smartlive"
+    )
+    return base / "smartlive.db"
+
+
+def push_command(assets_dirs=()) -> list[str]:
+    """The live push worker (with the server's extra asset folders); the runner appends
+    ROOM.json --events-out FILE [--duration S] --room-id ID --job-id ID -q [--retries N]."""
+    extra = [arg for d in assets_dirs for arg in ("--assets", str(Path(d).resolve()))]
+    return [sys.executable, "-m", "render", *extra, "push"]
+
+
+@dataclass
+class Settings:
+    db_path: Path = field(default_factory=default_db_path)
+    credentials: Credentials = field(default_factory=Credentials)
+    no_auth: bool = False
+    max_jobs: int = 2  # concurrent WAITING + PROCESSING jobs, all projects together
+    worker_command: list[str] = field(default_factory=push_command)  # test seam
+    work_dir: Path | None = None  # per-job room file, events, stderr; default: <db dir>/jobs
+    stop_timeout: float = 15.0  # SIGTERM -> SIGKILL after this many seconds
+    overrun_grace: float = 120.0  # a job with a duration is killed this long after it
+    push_retries: int | None = None  # --retries of the push (None: the push's default)
+    poll_interval: float = 0.2  # how often the runner looks at its workers
+    max_body_bytes: int = 8 * 1024 * 1024
+
+    @property
+    def jobs_dir(self) -> Path:
+        return Path(self.work_dir) if self.work_dir else Path(self.db_path).parent / "jobs"

@@ -1,0 +1,259 @@
+"""Rooms and jobs in SQLite (one file, stdlib sqlite3; survives restarts).
+
+    store = Store(path)                      # creates the file and the tables if needed
+    room = store.create_room(project_id, body)          # dict row, body kept as given
+    store.get_room(project_id, room_id)      # NotFoundError (MSS.41000003) for another project's
+    job = store.insert_job(project_id, room, spec)      # state WAITING
+    store.set_job(job_id, state=..., ...)
+
+Every query is scoped by project_id: one project never sees another's rooms or jobs.
+One connection guarded by a lock (the API's threads and the job runner share it).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from render.errors import NotFoundError
+
+ACTIVE = ("WAITING", "PROCESSING")
+ENDED = ("SUCCEED", "FAILED", "CANCELED")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS rooms (
+    room_id TEXT PRIMARY KEY, project_id TEXT NOT NULL, room_name TEXT NOT NULL,
+    room_type TEXT NOT NULL, room_state TEXT NOT NULL DEFAULT 'ENABLE', body TEXT NOT NULL,
+    created REAL NOT NULL, updated REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS rooms_project ON rooms (project_id, created);
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id TEXT PRIMARY KEY, project_id TEXT NOT NULL, room_id TEXT NOT NULL,
+    room_name TEXT NOT NULL, room_type TEXT NOT NULL, state TEXT NOT NULL, spec TEXT NOT NULL,
+    created REAL NOT NULL, updated REAL NOT NULL, started REAL, ended REAL,
+    error_code TEXT, error_msg TEXT, pid INTEGER);
+CREATE INDEX IF NOT EXISTS jobs_project ON jobs (project_id, room_id, created);
+"""
+
+
+def iso(t: float | None) -> str | None:
+    """Epoch seconds -> `2026-11-24T09:10:00Z` (UTC), as the API family writes times."""
+    if t is None:
+        return None
+    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Store:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _all(self, sql: str, args=()) -> list[dict]:
+        with self._lock:
+            return [dict(r) for r in self._db.execute(sql, args).fetchall()]
+
+    def _one(self, sql: str, args=()) -> dict | None:
+        rows = self._all(sql, args)
+        return rows[0] if rows else None
+
+    def _exec(self, sql: str, args=()) -> int:
+        with self._lock:
+            return self._db.execute(sql, args).rowcount
+
+    # rooms -------------------------------------------------------------------------------
+    def create_room(self, project_id: str, body: dict) -> dict:
+        now = time.time()
+        room_id = str(uuid.uuid4())
+        self._exec(
+            "INSERT INTO rooms (room_id, project_id, room_name, room_type, body, created, updated)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                room_id,
+                project_id,
+                body["room_name"],
+                body.get("room_type") or "NORMAL",
+                json.dumps(body, ensure_ascii=False),
+                now,
+                now,
+            ),
+        )
+        return self.get_room(project_id, room_id)
+
+    def get_room(self, project_id: str, room_id: str) -> dict:
+        row = self._one("SELECT * FROM rooms WHERE project_id = ? AND room_id = ?", (project_id, room_id))
+        if row is None:
+            raise NotFoundError(f"room_id: no room {room_id} in project {project_id}")
+        row["body"] = json.loads(row["body"])
+        return row
+
+    def list_rooms(
+        self,
+        project_id: str,
+        *,
+        offset: int = 0,
+        limit: int = 10,
+        room_name: str | None = None,
+        room_type: str | None = None,
+    ) -> tuple[int, list[dict]]:
+        where, args = ["project_id = ?"], [project_id]
+        if room_name:
+            where.append("instr(lower(room_name), lower(?)) > 0")
+            args.append(room_name)
+        if room_type:
+            where.append("room_type = ?")
+            args.append(room_type)
+        cond = " AND ".join(where)
+        count = self._one(f"SELECT count(*) AS n FROM rooms WHERE {cond}", args)["n"]
+        rows = self._all(
+            f"SELECT * FROM rooms WHERE {cond} ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?",
+            args + [limit, offset],
+        )
+        for r in rows:
+            r["body"] = json.loads(r["body"])
+        return count, rows
+
+    def update_room(self, project_id: str, room_id: str, body: dict) -> dict:
+        n = self._exec(
+            "UPDATE rooms SET body = ?, room_name = ?, room_type = ?, updated = ?"
+            " WHERE project_id = ? AND room_id = ?",
+            (
+                json.dumps(body, ensure_ascii=False),
+                body["room_name"],
+                body.get("room_type") or "NORMAL",
+                time.time(),
+                project_id,
+                room_id,
+            ),
+        )
+        if not n:
+            raise NotFoundError(f"room_id: no room {room_id} in project {project_id}")
+        return self.get_room(project_id, room_id)
+
+    def delete_room(self, project_id: str, room_id: str) -> None:
+        if not self._exec("DELETE FROM rooms WHERE project_id = ? AND room_id = ?", (project_id, room_id)):
+            raise NotFoundError(f"room_id: no room {room_id} in project {project_id}")
+
+    def last_job(self, project_id: str, room_id: str) -> dict | None:
+        return self._one(
+            "SELECT * FROM jobs WHERE project_id = ? AND room_id = ? ORDER BY created DESC,"
+            " rowid DESC LIMIT 1",
+            (project_id, room_id),
+        )
+
+    # jobs --------------------------------------------------------------------------------
+    def insert_job(self, project_id: str, room: dict, spec: dict) -> dict:
+        now = time.time()
+        job_id = str(uuid.uuid4())
+        self._exec(
+            "INSERT INTO jobs (job_id, project_id, room_id, room_name, room_type, state, spec, created,"
+            " updated) VALUES (?, ?, ?, ?, ?, 'WAITING', ?, ?, ?)",
+            (
+                job_id,
+                project_id,
+                room["room_id"],
+                room["room_name"],
+                room["room_type"],
+                json.dumps(spec, ensure_ascii=False),
+                now,
+                now,
+            ),
+        )
+        return self.job(job_id)
+
+    def job(self, job_id: str) -> dict | None:
+        return self._one("SELECT * FROM jobs WHERE job_id = ?", (job_id,))
+
+    def get_job(self, project_id: str, room_id: str | None, job_id: str) -> dict:
+        row = self.job(job_id)
+        if (
+            row is None
+            or row["project_id"] != project_id
+            or (room_id is not None and row["room_id"] != room_id)
+        ):
+            where = f" in room {room_id}" if room_id else ""
+            raise NotFoundError(f"job_id: no job {job_id}{where} in project {project_id}")
+        return row
+
+    def list_jobs(
+        self,
+        project_id: str,
+        *,
+        room_id: str | None = None,
+        state: str | None = None,
+        room_name: str | None = None,
+        offset: int = 0,
+        limit: int = 10,
+    ) -> tuple[int, list[dict]]:
+        where, args = ["project_id = ?"], [project_id]
+        if room_id:
+            where.append("room_id = ?")
+            args.append(room_id)
+        if state:
+            states = [s.strip() for s in state.split(",") if s.strip()]
+            where.append(f"state IN ({','.join('?' * len(states))})")
+            args += states
+        if room_name:
+            where.append("instr(lower(room_name), lower(?)) > 0")
+            args.append(room_name)
+        cond = " AND ".join(where)
+        count = self._one(f"SELECT count(*) AS n FROM jobs WHERE {cond}", args)["n"]
+        rows = self._all(
+            f"SELECT * FROM jobs WHERE {cond} ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?",
+            args + [limit, offset],
+        )
+        return count, rows
+
+    def active_jobs(self, room_id: str | None = None) -> list[dict]:
+        sql = "SELECT * FROM jobs WHERE state IN ('WAITING', 'PROCESSING')"
+        return self._all(sql + " AND room_id = ?", (room_id,)) if room_id else self._all(sql)
+
+    def set_job(self, job_id: str, **fields) -> None:
+        fields["updated"] = time.time()
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        self._exec(f"UPDATE jobs SET {cols} WHERE job_id = ?", (*fields.values(), job_id))
+
+    def end_job(
+        self,
+        job_id: str,
+        state: str,
+        error_code: str | None = None,
+        error_msg: str | None = None,
+        only_if_active: bool = True,
+    ) -> bool:
+        """Move a job to an end state (once); False if it had already ended."""
+        now = time.time()
+        guard = " AND state IN ('WAITING', 'PROCESSING')" if only_if_active else ""
+        return bool(
+            self._exec(
+                "UPDATE jobs SET state = ?, ended = ?, updated = ?, error_code = ?, error_msg = ?,"
+                f" pid = NULL WHERE job_id = ?{guard}",
+                (state, now, now, error_code, error_msg, job_id),
+            )
+        )
+
+    def fail_orphans(self) -> list[str]:
+        """Jobs a previous server left WAITING/PROCESSING (it died): FAILED. Returns their ids."""
+        ids = [r["job_id"] for r in self.active_jobs()]
+        for job_id in ids:
+            self.end_job(
+                job_id,
+                "FAILED",
+                "MSS.00000004",
+                "Internal Error: the server stopped while this job was running",
+            )
+        return ids

@@ -1,0 +1,163 @@
+"""render.api.auth against the official SDK's own signer (huaweicloudsdkcore), no network."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.sdk_request import SdkRequest
+from huaweicloudsdkcore.signer.signer import Signer
+
+from render.api.auth import Credentials, Key, check_request, load_credentials
+from render.errors import SpecError, UnauthorizedError
+
+AK, SK = "AKTEST123", "sk-secret-456"
+PID, OTHER = "p" * 32, "q" * 32
+CREDS = Credentials(keys={AK: Key(AK, SK, (PID,))}, tokens={"tok": (PID,)})
+
+
+def sdk_signed(
+    method="GET",
+    path=f"/v1/{PID}/smart-live-rooms",
+    query=(),
+    body=None,
+    date=None,
+    sk=SK,
+    content_type="application/json",
+    project=PID,
+):
+    """What the SDK would put on the wire: (method, raw_path, raw_query, lower-case headers, body)."""
+    headers = {
+        "Content-Type": content_type,
+        "X-Project-Id": project,
+        "User-Agent": "huaweicloud-usdk-python/3.0",
+    }
+    if date is not None:
+        headers["X-Sdk-Date"] = date.strftime("%Y%m%dT%H%M%SZ")
+    req = SdkRequest(
+        method=method,
+        schema="http",
+        host="127.0.0.1:8080",
+        resource_path=path,
+        query_params=list(query),
+        header_params=headers,
+        body=body,
+    )
+    Signer(BasicCredentials(AK, sk, PID)).sign(req)
+    raw_query = req.uri.split("?", 1)[1] if "?" in req.uri else ""
+    sent = {k.lower(): v.encode("latin-1").decode("utf-8") for k, v in req.header_params.items()}
+    return dict(method=method, raw_path=path, raw_query=raw_query, headers=sent, body=req.body or b"")
+
+
+def check(req, project_id=PID, now=None, creds=CREDS):
+    return check_request(creds, project_id=project_id, now=now or datetime.now(timezone.utc), **req)
+
+
+@pytest.mark.parametrize(
+    "method,path,query,body",
+    [
+        ("GET", f"/v1/{PID}/smart-live-rooms", [], None),
+        (
+            "GET",
+            f"/v1/{PID}/smart-live-rooms",
+            [("offset", 0), ("limit", 10), ("room_name", "A b+c&d=é/中")],
+            None,
+        ),
+        ("GET", f"/v1/{PID}/smart-live-jobs", [("state", ["WAITING", "PROCESSING"]), ("flag", True)], None),
+        ("GET", f"/v1/{PID}/smart-live-rooms/", [("z", "~-_."), ("a", "")], None),
+        ("POST", f"/v1/{PID}/smart-live-rooms", [], json.dumps({"room_name": "直播 room"}).encode()),
+        ("PUT", f"/v1/{PID}/smart-live-rooms/a%20b%2Fc%C3%BC", [], b'{"room_name": "x"}'),
+        ("POST", f"/v1/{PID}/smart-live-rooms/r1/smart-live-jobs/j1/stop", [], None),
+    ],
+)
+def test_sdk_signatures_verify(method, path, query, body):
+    assert check(sdk_signed(method, path, query, body)) == AK
+
+
+def test_tampering_is_refused():
+    base = sdk_signed("POST", f"/v1/{PID}/smart-live-rooms", [("a", "1")], b'{"room_name": "x"}')
+    for change in (
+        dict(body=b'{"room_name": "y"}'),
+        dict(raw_query="a=2"),
+        dict(method="PUT"),
+        dict(raw_path=f"/v1/{PID}/smart-live-rooms/x"),
+        dict(headers={**base["headers"], "host": "evil:80"}),
+    ):
+        with pytest.raises(UnauthorizedError) as e:
+            check({**base, **change})
+        assert e.value.body() == {"error_code": "MSS.00000001", "error_msg": "Unauthorized"}
+
+
+def test_wrong_secret_unknown_key_and_wrong_project():
+    with pytest.raises(UnauthorizedError):
+        check(sdk_signed(sk="not-the-secret"))
+    with pytest.raises(UnauthorizedError):
+        check(sdk_signed(), creds=Credentials(keys={"OTHER": Key("OTHER", SK)}))
+    with pytest.raises(UnauthorizedError):  # signed fine, but the key may not use this project
+        check(sdk_signed(path=f"/v1/{OTHER}/smart-live-rooms", project=OTHER), project_id=OTHER)
+    any_project = Credentials(keys={AK: Key(AK, SK)})
+    assert (
+        check(
+            sdk_signed(path=f"/v1/{OTHER}/smart-live-rooms", project=OTHER),
+            project_id=OTHER,
+            creds=any_project,
+        )
+        == AK
+    )
+    with pytest.raises(UnauthorizedError):  # X-Project-Id must name the path's project
+        check(sdk_signed(path=f"/v1/{OTHER}/smart-live-rooms"), project_id=OTHER, creds=any_project)
+
+
+def test_sdk_date_must_be_within_15_minutes():
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    assert check(sdk_signed(date=now - timedelta(minutes=14)), now=now) == AK
+    assert check(sdk_signed(date=now + timedelta(minutes=14)), now=now) == AK
+    for off in (timedelta(minutes=16), -timedelta(minutes=16), timedelta(days=2)):
+        with pytest.raises(UnauthorizedError):
+            check(sdk_signed(date=now - off), now=now)
+
+
+def test_missing_or_garbled_authorization():
+    req = sdk_signed()
+    for headers in (
+        {},
+        {"authorization": "Basic abc"},
+        {**req["headers"], "authorization": req["headers"]["authorization"].replace(";x-sdk-date", "")},
+    ):
+        with pytest.raises(UnauthorizedError):
+            check({**req, "headers": headers})
+
+
+def test_tokens():
+    req = dict(method="GET", raw_path=f"/v1/{PID}/smart-live-rooms", raw_query="", body=b"")
+    assert check({**req, "headers": {"x-auth-token": "tok"}}) == "token"
+    with pytest.raises(UnauthorizedError):
+        check({**req, "headers": {"x-auth-token": "nope"}})
+    with pytest.raises(UnauthorizedError):
+        check({**req, "headers": {"x-auth-token": "tok"}}, project_id=OTHER)
+
+
+def test_load_credentials(tmp_path):
+    f = tmp_path / "creds.json"
+    f.write_text(
+        json.dumps(
+            [
+                {"ak": "A1", "sk": "S1", "project_ids": ["p1"]},
+                {"ak": "A2", "sk": "S2"},
+                {"token": "T", "project_ids": []},
+            ]
+        )
+    )
+    c = load_credentials(f, {"SMARTLIVE_AK": "A3", "SMARTLIVE_SK": "S3", "SMARTLIVE_TOKEN": "T2"})
+    assert c.keys["A1"].project_ids == ("p1",) and c.keys["A2"].allows("anything") and c.keys["A3"].sk == "S3"
+    assert set(c.tokens) == {"T", "T2"}
+    assert not load_credentials(None, {})
+    f.write_text(json.dumps([{"ak": "A1"}]))
+    with pytest.raises(SpecError, match=r"\[0\]\.sk"):
+        load_credentials(f, {})
+    with pytest.raises(SpecError, match="no such file"):
+        load_credentials(tmp_path / "missing.json", {})
+    with pytest.raises(SpecError, match="SMARTLIVE_SK"):
+        load_credentials(None, {"SMARTLIVE_AK": "A"})
