@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -213,6 +214,16 @@ class Encoder:
             raise OutputError(details=[str(o.failure.details[0]) if o.failure.details else str(o.failure)
                                        for o in self.outputs])
 
+    def wait_ready(self, timeout: float = 10.0) -> None:
+        """Wait (up to `timeout` s in all) until every RTMP output has connected or given up,
+        so a live push does not start by dropping its first seconds; then check()."""
+        deadline = time.monotonic() + timeout
+        for out in self.outputs:
+            wait = getattr(out, "wait_ready", None)
+            if wait is not None:
+                wait(max(0.0, deadline - time.monotonic()))
+        self.check()
+
     def states(self) -> dict[str, str]:
         return {o.name: o.state for o in self.outputs}
 
@@ -228,6 +239,9 @@ class Encoder:
                 out.abort()
             self._templates.close()
             raise self._error
+        for out in self.outputs:  # let every network output wind down at once
+            if hasattr(out, "stop"):
+                out.stop()
         failures = []
         for out in self.outputs:
             try:
@@ -248,6 +262,9 @@ class Encoder:
         self._closed = True
         self._put_control(_ABORT)
         self._worker.join(timeout=30)
+        for out in self.outputs:
+            if hasattr(out, "stop"):
+                out.stop()
         for out in self.outputs:
             out.abort()
         self._templates.close()
@@ -300,7 +317,7 @@ class Encoder:
                 if self._error is not None:
                     continue
                 i420, block = item
-                frame = av.VideoFrame.from_ndarray(i420, format="yuv420p")
+                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(i420), format="yuv420p")
                 frame.pts = self.frames_encoded
                 frame.time_base = vctx.time_base
                 self._emit_all(vctx.encode(frame), "video")
