@@ -79,3 +79,19 @@ def test_error_in_the_frame_source_aborts(tmp_path):
     else:
         raise AssertionError("the source error was swallowed")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_lateness_histogram_matches_exact_percentiles():
+    import numpy as np
+
+    from render.live import LatenessHistogram
+
+    rng = np.random.default_rng(1)
+    values = rng.exponential(0.004, 5000)
+    h = LatenessHistogram()
+    for v in values:
+        h.add(float(v))
+    assert h.n == 5000 and h.max == values.max()
+    assert abs(h.quantile(0.5) - np.percentile(values, 50)) < 2e-4
+    assert abs(h.quantile(0.99) - np.percentile(values, 99)) < 2e-4
+    assert h.above(0.04) == int((values > 0.04).sum())
