@@ -4,31 +4,39 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Debian packages the pipeline needs, each with a file that proves it is there.
-APT_NEEDS := ffmpeg:/usr/bin/ffmpeg espeak-ng:/usr/bin/espeak-ng libespeak-ng1:/usr/lib/x86_64-linux-gnu/libespeak-ng.so.1 \
-	nginx-light:/usr/sbin/nginx libnginx-mod-rtmp:/usr/lib/nginx/modules/ngx_rtmp_module.so
+# Debian packages the pipeline needs (checked with dpkg, installed with apt-get when missing).
+APT_NEEDS := ffmpeg espeak-ng libespeak-ng1 nginx-light libnginx-mod-rtmp
 # Only for `make bench` (the ffmpeg reference draws its text with Noto CJK).
-APT_BENCH := fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+APT_BENCH := fonts-noto-cjk
 
-.PHONY: setup system demo test bench lint clean
+.PHONY: setup system venv-package demo test bench lint clean
 
 setup: system $(STAMP)
 
+# Installs the missing ones; a temporary policy-rc.d keeps nginx from starting as a system
+# service on port 80 while it is installed (the tests start their own on loopback).
 define apt_install
-	@missing=""; for pair in $(1); do pkg=$${pair%%:*}; file=$${pair#*:}; \
-	  [ -e "$$file" ] || missing="$$missing $$pkg"; done; \
+	@missing=""; for pkg in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
-	    || { echo "could not install:$$missing (need apt-get and root or sudo)"; exit 1; }; \
+	  guard=""; if [ ! -e /usr/sbin/policy-rc.d ]; then guard=1; \
+	    printf '#!/bin/sh\nexit 101\n' | $$SUDO tee /usr/sbin/policy-rc.d >/dev/null; $$SUDO chmod +x /usr/sbin/policy-rc.d; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  rc=$$?; [ -n "$$guard" ] && $$SUDO rm -f /usr/sbin/policy-rc.d; \
+	  [ $$rc = 0 ] || { echo "could not install:$$missing (needs apt-get, and root or sudo)"; exit 1; }; \
 	fi
 endef
 
 system:
 	$(call apt_install,$(APT_NEEDS))
 
+venv-package:
+	$(call apt_install,python3-venv)
+
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || $(MAKE) --no-print-directory venv-package
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $@

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -121,24 +122,28 @@ class AssetLibrary:
         target = self.cache_dir / (hashlib.sha256(url.encode()).hexdigest()[:32] + suffix)
         if target.is_file():
             return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        part = target.with_name(target.name + ".part")
         cap = SIZE_CAPS.get(kind, 1024 * MB)
+        part = None
         try:
-            with httpx.stream("GET", url, timeout=DOWNLOAD_TIMEOUT, follow_redirects=True) as r:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, part_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+            part = Path(part_name)
+            with os.fdopen(fd, "wb") as f, httpx.stream("GET", url, timeout=DOWNLOAD_TIMEOUT,
+                                                        follow_redirects=True) as r:
                 if r.status_code != 200:
                     raise MediaFileError(f"{field}: download of {url} failed with HTTP {r.status_code}")
                 size = 0
-                with open(part, "wb") as f:
-                    for chunk in r.iter_bytes():
-                        size += len(chunk)
-                        if size > cap:
-                            raise MediaFileError(f"{field}: {url} is larger than the {cap // MB} MB "
-                                                 f"allowed for {kind}")
-                        f.write(chunk)
-            part.replace(target)
+                for chunk in r.iter_bytes():
+                    size += len(chunk)
+                    if size > cap:
+                        raise MediaFileError(f"{field}: {url} is larger than the {cap // MB} MB allowed for {kind}")
+                    f.write(chunk)
+            part.replace(target)  # atomic: concurrent downloads of one URL never mix their bytes
             return target
         except httpx.HTTPError as e:
             raise MediaFileError(f"{field}: cannot download {url} ({type(e).__name__}: {e})") from None
+        except OSError as e:
+            raise MediaFileError(f"{field}: cannot store the download of {url} in {target.parent} ({e})") from None
         finally:
-            part.unlink(missing_ok=True)
+            if part is not None:
+                part.unlink(missing_ok=True)

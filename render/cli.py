@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import signal
 import sys
 from collections import Counter
@@ -27,24 +29,6 @@ def _load(args):
     return loaded
 
 
-def check_media(loaded, library) -> list[RenderError]:
-    """Resolve every local media reference of the room; URLs are fetched at render time."""
-    from render.spec.references import media_references
-
-    problems = []
-    for field, ref, kind in media_references(loaded.room):
-        if ref.startswith(("http://", "https://")):
-            continue
-        try:
-            if kind in ("VOICE", "HUMAN_MODEL"):
-                library.asset(ref, kind, field)
-            else:
-                library.resolve(ref, kind, field)
-        except RenderError as e:
-            problems.append(e)
-    return problems
-
-
 def summary(room) -> str:
     scenes = room.scene_scripts or []
     paragraphs = sum(len(s.shoot_scripts) for s in scenes)
@@ -58,6 +42,7 @@ def summary(room) -> str:
 
 def cmd_validate(args) -> int:
     from render.spec import load_room
+    from render.spec.references import check_media
 
     try:
         loaded = load_room(args.room)
@@ -67,7 +52,7 @@ def cmd_validate(args) -> int:
         else:
             print("\n".join(e.lines()), file=sys.stderr)
         return 2
-    problems = check_media(loaded, _library(args, loaded))
+    problems = check_media(loaded.room, _library(args, loaded))
     if args.json:
         body = ({"valid": True, "warnings": loaded.warnings} if not problems else
                 {"error_code": problems[0].code, "error_msg": "; ".join(p.message for p in problems)})
@@ -145,18 +130,31 @@ def cmd_serve(args) -> int:
 def _positive(value: float | None, flag: str) -> None:
     from render.errors import SpecError
 
-    if value is not None and not value > 0:
+    if value is not None and not (math.isfinite(value) and value > 0):
         raise SpecError(f"{flag}: must be a positive number of seconds, not {value}")
+
+
+def _writable(path: str | None, flag: str) -> Path | None:
+    """An output path whose folder exists, checked before any work."""
+    from render.errors import SpecError
+
+    if path is None:
+        return None
+    out = Path(path)
+    if not out.parent.is_dir():
+        raise SpecError(f"{flag}: the folder {out.parent} does not exist")
+    return out
 
 
 def cmd_push(args) -> int:
     from render.push import output_pairs, push
 
     _positive(args.duration, "--duration")
+    events = _writable(args.events_out, "--events-out")
     loaded = _load(args)
     pairs = output_pairs(loaded, args.url, args.key)
     stats = push(loaded, _library(args, loaded), pairs, duration=args.duration, seed=args.seed,
-                 events_out=Path(args.events_out) if args.events_out else None, room_id=args.room_id,
+                 events_out=events, room_id=args.room_id,
                  job_id=args.job_id, max_retries=args.retries, quiet=args.quiet)
     print(f"pushed {stats.frames} frames in {stats.wall_seconds:.1f} s; late frames {stats.late_frames}, "
           f"lateness p99 {stats.lateness_p99 * 1000:.0f} ms")
@@ -171,9 +169,9 @@ def cmd_frame(args) -> int:
     scenes = loaded.room.scene_scripts or []
     if not 0 <= args.scene < len(scenes):
         raise SpecError(f"--scene: {args.scene} is not a scene of this room (it has {len(scenes)})")
-    if args.at < 0:
-        raise SpecError(f"--at: {args.at} must not be negative")
-    out = Path(args.output)
+    if not (math.isfinite(args.at) and args.at >= 0):
+        raise SpecError(f"--at: {args.at} must be a time in seconds, 0 or more")
+    out = _writable(args.output, "--output")
     render_still(loaded, _library(args, loaded), args.scene, args.at, out)
     print(f"wrote {out} (scene {args.scene} at {args.at:g} s)")
     return 0
@@ -183,10 +181,10 @@ def cmd_preview(args) -> int:
     from render.preview import preview
 
     _positive(args.duration, "--duration")
+    out, events = _writable(args.output, "--output"), _writable(args.events_out, "--events-out")
     loaded = _load(args)
-    out = Path(args.output)
     result = preview(loaded, _library(args, loaded), out, duration=args.duration, seed=args.seed,
-                     events_out=Path(args.events_out) if args.events_out else None, quiet=args.quiet)
+                     events_out=events, quiet=args.quiet)
     print(f"wrote {result.path} ({result.seconds:.2f} s, {result.frames} frames, "
           f"{len(result.events)} paragraph switch(es))")
     return 0
@@ -207,3 +205,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # a bug or an unexpected system failure: say so, without a traceback
+        if os.environ.get("SMARTLIVE_DEBUG"):
+            raise
+        from render.errors import InternalError
+
+        print("\n".join(InternalError(f"{type(e).__name__}: {e} (SMARTLIVE_DEBUG=1 shows the traceback)").lines()),
+              file=sys.stderr)
+        return 1

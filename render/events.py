@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from render.errors import OutputError
+
 log = logging.getLogger(__name__)
 _STOP = object()
 
@@ -49,9 +51,14 @@ def callback_request(config, body: dict, now: float | None = None) -> tuple[str,
 class EventSink:
     """Collects events: appends JSON lines to a file as they happen, posts subscribed ones."""
 
-    def __init__(self, path: Path | None = None, callback=None, *, timeout: float = 5.0):
+    def __init__(self, path: Path | None = None, callback=None, *, timeout: float = 5.0, keep: bool = True):
         self.events: list[dict] = []
-        self._file = open(path, "w", encoding="utf-8") if path else None  # noqa: SIM115 (closed in close())
+        self._keep = keep  # an endless live push keeps none in memory
+        self._lock = threading.Lock()  # emitted from the frame producer and every output's thread
+        try:
+            self._file = open(path, "w", encoding="utf-8") if path else None  # noqa: SIM115 (closed in close())
+        except OSError as e:
+            raise OutputError(f"events file {path}: cannot be written ({e.strerror or e})") from None
         self._callback = callback if callback is not None and callback.live_event_type_callback_url else None
         self._wanted = {getattr(e, "value", e) for e in (callback.callback_event_type or [])} if self._callback \
             else set()
@@ -64,10 +71,12 @@ class EventSink:
 
     def emit(self, event: dict, stream_time: float | None = None) -> None:
         line = dict(event) if stream_time is None else {"time": round(stream_time, 3), **event}
-        self.events.append(line)
-        if self._file:
-            self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
-            self._file.flush()
+        with self._lock:
+            if self._keep:
+                self.events.append(line)
+            if self._file:
+                self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
+                self._file.flush()
         if self._callback and event.get("event_type") in self._wanted:
             try:
                 self._q.put_nowait({"event_type": event["event_type"], "message": event["message"]})

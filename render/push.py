@@ -25,9 +25,9 @@ def output_pairs(loaded: LoadedRoom, urls: list[str] | None, keys: list[str] | N
         keys = keys or []
         if len(keys) not in (0, len(urls)):
             raise SpecError(f"--key: {len(keys)} keys for {len(urls)} --url; give one --key per --url")
-        return list(zip(urls, keys or [""] * len(urls)))
+        return list(zip(urls, keys or [""] * len(urls), strict=True))
     room = loaded.room
-    pairs = list(zip(room.output_urls or [], room.stream_keys or [""] * len(room.output_urls or [])))
+    pairs = list(zip(room.output_urls or [], room.stream_keys or [""] * len(room.output_urls or []), strict=True))
     if not pairs:
         raise SpecError("output_urls: the room has no RTMP output; give --url URL --key KEY")
     return pairs
@@ -64,14 +64,14 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
     from render.show import Show
 
     settings = encode_settings(loaded)
-    if settings.codec != "H264":
-        raise SpecError(f"video_config.codec: {settings.codec} cannot go over RTMP (FLV carries H264); "
-                        "use H264 to push, VP8 for WebM files")
     if not loaded.room.scene_scripts:
         raise SpecError("scene_scripts: the room has no scene to render")
-    sink = EventSink(events_out, loaded.room.live_event_callback_config)
-    fps = settings.fps
-    clock = {"frame": 0}
+    fps, clock = settings.fps, {"frame": 0}
+    outputs = [RtmpOutput(url, key, on_state=lambda *a: on_state(*a), max_retries=max_retries) for url, key in pairs]
+    for out in outputs:
+        out.check(settings)  # a bad URL or VP8 over RTMP: refused before any speech is synthesized
+    stop_event = stop_event or threading.Event()
+    sink = EventSink(events_out, loaded.room.live_event_callback_config, keep=False)
 
     def on_state(url: str, key: str, state: str) -> None:
         message = {"room_id": room_id, "job_id": job_id, "output_url": url, "stream_key": key, "state": state}
@@ -81,7 +81,6 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
             print(f"{url}/{key}: {state}", file=sys.stderr, flush=True)
 
     try:
-        outputs = [RtmpOutput(url, key, on_state=on_state, max_retries=max_retries) for url, key in pairs]
         show = Show(loaded, library, seed=seed, room_id=room_id, job_id=job_id,
                     progress=None if quiet else (lambda m: print(f"preparing: {m}", file=sys.stderr)))
         frames = show.frames()
@@ -95,16 +94,15 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
                 sink.emit(e, frame.index / fps)
             return frame.picture, frame.audio
 
-        stop_event = stop_event or threading.Event()
         watcher = threading.Thread(target=_stop_when_all_gave_up, args=(outputs, stop_event), daemon=True)
         with StopOnSignals(stop_event):
             watcher.start()
             stats = run_live(next_frame, settings, outputs, duration=duration, stop_event=stop_event,
                              on_status=(lambda s: None) if quiet else None)
-        stop_event.set()
         if all_given_up(outputs):
             reasons = "; ".join(str(o.failure) for o in outputs if o.failure)
             raise OutputError(f"every output gave up: {reasons}")
         return stats
     finally:
+        stop_event.set()  # ends the watcher, whatever happened
         sink.close()

@@ -6,7 +6,8 @@
 set -e
 PORT=${1:-1935}
 MODULE=${NGINX_RTMP_MODULE:-/usr/lib/nginx/modules/ngx_rtmp_module.so}
-command -v nginx >/dev/null || { echo "nginx is missing: make setup (or apt-get install nginx-light libnginx-mod-rtmp)" >&2; exit 1; }
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$NGINX" ] || { echo "nginx is missing: make setup (or apt-get install nginx-light libnginx-mod-rtmp)" >&2; exit 1; }
 [ -e "$MODULE" ] || { echo "the nginx rtmp module is missing: apt-get install libnginx-mod-rtmp" >&2; exit 1; }
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT INT TERM
@@ -23,4 +24,4 @@ events { worker_connections 64; }
 rtmp { server { listen 127.0.0.1:$PORT; chunk_size 4096; application live { live on; record off; } } }
 CONF
 echo "RTMP server on rtmp://127.0.0.1:$PORT/live (Ctrl-C stops it)"
-nginx -c "$DIR/nginx.conf" -p "$DIR" -e stderr
+"$NGINX" -c "$DIR/nginx.conf" -p "$DIR" -e stderr

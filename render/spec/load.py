@@ -60,6 +60,23 @@ def unknown_fields(model: BaseModel, path: tuple = ()) -> list[str]:
     return found
 
 
+def script_violations(room: Room) -> list[tuple[str, str]]:
+    """Malformed SSML in any paragraph's text (tag mode), found before any render."""
+    from render.speech.ssml import parse  # pure: parses, synthesizes nothing
+
+    out = []
+    for s, scene in enumerate(room.scene_scripts or []):
+        for p, para in enumerate(scene.shoot_scripts):
+            if para.text_config is not None:
+                where = f"scene_scripts[{s}].shoot_scripts[{p}].text_config.text"
+                try:
+                    parse(para.text_config.text, where)
+                except SpecError as e:
+                    out += [(d.split(": ", 1)[0], d.split(": ", 1)[1]) if ": " in d else (where, d)
+                            for d in e.details]
+    return out
+
+
 def validate_room(data: Any) -> tuple[Room, list[str]]:
     """The dict of a create body -> (Room, warnings); SpecError with every violation otherwise."""
     if not isinstance(data, dict):
@@ -70,6 +87,7 @@ def validate_room(data: Any) -> tuple[Room, list[str]]:
         room = Room.model_validate(data)
     except ValidationError as e:
         problems = [(json_path(err["loc"]), _reason(err)) for err in e.errors()] + problems
+    problems += script_violations(room) if room is not None else []
     if problems:
         raise SpecError(details=[f"{p}: {r}" for p, r in problems])
     return room, [f"{p}: unknown field, ignored" for p in unknown_fields(room)]

@@ -10,12 +10,39 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from enum import Enum
 from typing import Annotated, Literal
 from urllib.parse import urlparse
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
+
+from render.spec.enums import (  # noqa: F401 (re-exported: models and enums are used together)
+    AuthType,
+    AutoStopMode,
+    BackgroundType,
+    CallbackEventType,
+    ClipMode,
+    Codec,
+    FontName,
+    LayerType,
+    Match,
+    Operation,
+    PlayMode,
+    RandomPlayMode,
+    Relation,
+    ReplyMode,
+    ReplyOrder,
+    Role,
+    RoomType,
+    RtcEventType,
+    SharedState,
+    SharedType,
+    SmartLayerType,
+    StreamerAction,
+    SubtitleFontName,
+    TextType,
+    ViewMode,
+)
 
 
 class SpecModel(BaseModel):
@@ -23,154 +50,6 @@ class SpecModel(BaseModel):
 
 
 # ---- enums (values exactly as the tables write them) ----------------------------------
-
-class RoomType(str, Enum):
-    NORMAL = "NORMAL"
-    TEMP = "TEMP"
-    TEMPLATE = "TEMPLATE"
-
-
-class ViewMode(str, Enum):
-    LANDSCAPE = "LANDSCAPE"
-    VERTICAL = "VERTICAL"
-
-
-class BackgroundType(str, Enum):
-    IMAGE = "IMAGE"
-    IMAGE_2D = "IMAGE_2D"
-    VIDEO = "VIDEO"
-    AUDIO = "AUDIO"
-    COLOR = "COLOR"  # used by the notes of table 5
-
-
-class LayerType(str, Enum):
-    HUMAN = "HUMAN"
-    IMAGE = "IMAGE"
-    VIDEO = "VIDEO"
-    TEXT = "TEXT"
-
-
-class SmartLayerType(str, Enum):
-    IMAGE = "IMAGE"
-    VIDEO = "VIDEO"
-    TEXT = "TEXT"
-
-
-class FontName(str, Enum):
-    HarmonyOS_Sans_SC_Black = "HarmonyOS_Sans_SC_Black"
-    HarmonyOS_Sans_SC_Regular = "HarmonyOS_Sans_SC_Regular"
-    HarmonyOS_Sans_SC_Thin = "HarmonyOS_Sans_SC_Thin"
-    fzyouh = "fzyouh"
-
-
-class SubtitleFontName(str, Enum):
-    HarmonyOS_Sans_SC_Black = "HarmonyOS_Sans_SC_Black"
-    HarmonyOS_Sans_SC_Regular = "HarmonyOS_Sans_SC_Regular"
-    HarmonyOS_Sans_SC_Thin = "HarmonyOS_Sans_SC_Thin"
-
-
-class Relation(str, Enum):
-    AND = "AND"
-    OR = "OR"
-    RESERVED = "RESERVED"
-
-
-class Operation(str, Enum):
-    SUM = "SUM"
-    AVG = "AVG"
-    COUNT = "COUNT"
-    NONE = "NONE"
-
-
-class Match(str, Enum):
-    EQUAL = "EQUAL"
-    REGEX = "REGEX"
-    MATH_GT = "MATH_GT"
-    MATH_GE = "MATH_GE"
-    MATH_LT = "MATH_LT"
-    MATH_LE = "MATH_LE"
-    MATH_EQ = "MATH_EQ"
-
-
-class ReplyMode(str, Enum):
-    SYSTEM_REPLY = "SYSTEM_REPLY"
-    CALLBACK = "CALLBACK"
-    SHOW_LAYER = "SHOW_LAYER"
-    INTELLIGENT_REPLY = "INTELLIGENT_REPLY"
-
-
-class ReplyOrder(str, Enum):
-    RANDOM = "RANDOM"
-    ORDER = "ORDER"
-
-
-class Role(str, Enum):
-    STREAMER = "STREAMER"
-    CO_STREAMER = "CO_STREAMER"
-
-
-class TextType(str, Enum):
-    DYNAMIC = "DYNAMIC"
-    STATIC = "STATIC"
-
-
-class PlayMode(str, Enum):
-    TEXT = "TEXT"
-    AUDIO = "AUDIO"
-    NO_PRESET = "NO_PRESET"
-
-
-class RandomPlayMode(str, Enum):
-    NONE = "NONE"
-    SCENE = "SCENE"
-    SCRIPT_ITEM = "SCRIPT_ITEM"
-    SCENE_AND_SCRIPT_ITEM = "SCENE_AND_SCRIPT_ITEM"
-
-
-class ClipMode(str, Enum):
-    RESIZE = "RESIZE"
-    CROP = "CROP"
-
-
-class Codec(str, Enum):
-    H264 = "H264"
-    VP8 = "VP8"
-
-
-class AuthType(str, Enum):
-    NONE = "NONE"  # the table writes "None", the example "NONE": both accepted
-    MSS_A = "MSS_A"
-    MSS_A_HEAD = "MSS_A_HEAD"
-    MEITUAN_DEFAULT = "MEITUAN_DEFAULT"
-
-
-class CallbackEventType(str, Enum):
-    SHOOT_SCRIPT_SWITCH = "SHOOT_SCRIPT_SWITCH"
-    RTMP_STREAM_STATE_CHANGE = "RTMP_STREAM_STATE_CHANGE"
-    REPLY_COMMAND_FINISH = "REPLY_COMMAND_FINISH"
-
-
-class RtcEventType(str, Enum):
-    LIVE_PROGRESS = "LIVE_PROGRESS"
-    REPLY_COMMAND_FINISH = "REPLY_COMMAND_FINISH"
-
-
-class SharedType(str, Enum):
-    PRIVATE = "PRIVATE"
-    PUBLIC = "PUBLIC"
-    SHARED = "SHARED"
-
-
-class SharedState(str, Enum):
-    PUBLISHED = "PUBLISHED"
-    DRAFT = "DRAFT"
-    REVIEW = "REVIEW"
-
-
-class StreamerAction(str, Enum):
-    SILENCE = "SILENCE"
-    VOLUME_DOWN = "VOLUME_DOWN"
-
 
 # ---- value checks ----------------------------------------------------------------------
 
@@ -188,7 +67,7 @@ def _base64_utf8(v: str) -> str:
     try:
         base64.b64decode(v, validate=True).decode("utf-8")
     except (binascii.Error, ValueError):
-        raise PydanticCustomError("base64", "must be base64 of UTF-8 text (the spec's text_context rule)")
+        raise PydanticCustomError("base64", "must be base64 of UTF-8 text (the spec's text_context rule)") from None
     return v
 
 
@@ -428,12 +307,18 @@ class LiveRoomInteractionRuleInfo(SpecModel):
 
 # ---- tables 24-26: play policy and video output ---------------------------------------------
 
+class LiveExitConfig(SpecModel):
+    max_live_duration: int | None = Field(None, ge=0)  # hours, 0 = unlimited
+    auto_stop_mode: AutoStopMode | None = None
+
+
 class PlayPolicy(SpecModel):
     repeat_count: int = Field(0, ge=-1)
     auto_play_script: bool = True
     play_mode: PlayMode = PlayMode.TEXT
     random_play_mode: RandomPlayMode = RandomPlayMode.NONE
     need_independent_capture_client: bool | None = None
+    live_exit_config: LiveExitConfig | None = None  # api-family.md
 
 
 class SubtitleConfig(SpecModel):
@@ -452,11 +337,14 @@ def _frame_rate(v: str | None) -> str | None:
         fps = int(str(v).strip())
     except ValueError:
         raise PydanticCustomError("frame_rate", "must be a whole number of frames per second, not {v!r}",
-                                  {"v": v})
+                                  {"v": v}) from None
     if not 1 <= fps <= 60 or 48000 % fps:
         raise PydanticCustomError("frame_rate", "must be 1-60 fps and divide 48000 (e.g. 24, 25, 30), not {v}",
                                   {"v": fps})
     return str(fps)
+
+
+FrameRate = Annotated[str, BeforeValidator(lambda v: v if v is None else str(v)), AfterValidator(_frame_rate)]
 
 
 class VideoConfig(SpecModel):
@@ -465,7 +353,7 @@ class VideoConfig(SpecModel):
     bitrate: int = Field(ge=40, le=30000)
     width: int = Field(ge=1)
     height: int = Field(ge=1)
-    frame_rate: Annotated[str, BeforeValidator(lambda v: v if v is None else str(v)), AfterValidator(_frame_rate)] | None = None
+    frame_rate: FrameRate | None = None
     is_subtitle_enable: bool = False
     subtitle_config: SubtitleConfig | None = None
     dx: int | None = Field(None, ge=0)

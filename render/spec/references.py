@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from render.errors import RenderError
 from render.spec.models import BackgroundType, Room
 
 _BG_KIND = {BackgroundType.IMAGE: "IMAGE", BackgroundType.IMAGE_2D: "IMAGE",
@@ -49,3 +50,20 @@ def media_references(room: Room) -> Iterator[tuple[str, str, str]]:
     if room.co_streamer_config and room.co_streamer_config.voice_config:
         yield ("co_streamer_config.voice_config.voice_asset_id",
                room.co_streamer_config.voice_config.voice_asset_id, "VOICE")
+
+
+def check_media(room: Room, library) -> list[RenderError]:
+    """Every local media reference resolved (asset ids, paths, file://); http(s) URLs are
+    fetched when the room renders. One error per reference that fails, each naming its field."""
+    problems = []
+    for field, ref, kind in media_references(room):
+        if ref.startswith(("http://", "https://")):
+            continue
+        try:
+            if kind in ("VOICE", "HUMAN_MODEL"):
+                library.asset(ref, kind, field)
+            else:
+                library.resolve(ref, kind, field)
+        except RenderError as e:
+            problems.append(e)
+    return problems

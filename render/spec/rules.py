@@ -30,6 +30,9 @@ def room_rule_violations(data: dict) -> list[tuple[str, str]]:
     w, h = _int(vc.get("width")), _int(vc.get("height"))
     if w is None or h is None:
         return out
+    for name, v in (("width", w), ("height", h)):
+        if v % 2:
+            out.append((f"video_config.{name}", f"{v} must be even (the video is YUV 4:2:0)"))
     mode = vc.get("clip_mode") or "RESIZE"
     if mode == "RESIZE" and (w, h) not in RESIZE_SIZES:
         sizes = ", ".join(f"{a}x{b}" for a, b in sorted(RESIZE_SIZES))

@@ -12,8 +12,3 @@ def effective_video_config(room: Room) -> VideoConfig:
     w, h = canvas_size(room.view_mode)
     return VideoConfig(codec=Codec.H264, bitrate=4000, width=w, height=h)
 
-
-def output_size(room: Room) -> tuple[int, int]:
-    """(width, height) of the encoded picture: the canvas resized, or the CROP region."""
-    vc = effective_video_config(room)
-    return vc.width, vc.height

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from render.assets import cache_root
 from render.audio import resample
 from render.errors import InternalError
 
@@ -33,8 +34,7 @@ LEAD, TAIL = 0.005, 0.030  # seconds kept before the first and after the last so
 
 
 def cache_dir_default() -> Path:
-    base = os.environ.get("SMARTLIVE_CACHE")
-    return (Path(base) if base else Path.home() / ".cache" / "smartlive") / "tts"
+    return cache_root() / "tts"
 
 
 def synthesize(text: str, voice: str, rate: float, pitch: float, *, cache_dir: Path | None = None,

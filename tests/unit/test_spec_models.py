@@ -363,3 +363,23 @@ def test_round_trip_through_json_keeps_the_body():
     room = ok(BASE)
     again = json.loads(room.model_dump_json(exclude_none=True))
     assert ok(again) == room
+
+
+def test_crop_sizes_must_be_even():
+    (v,) = violations(with_("video_config", _video_config(clip_mode="CROP", width=719, height=1280)))
+    assert v.startswith("video_config.width:") and "even" in v
+
+
+def test_malformed_ssml_is_found_at_validation():
+    bad = with_("scene_scripts[0].shoot_scripts[0].text_config.text", "<speak>Hi <prosody rate='fast'>x</speak>")
+    (v,) = violations(bad)
+    assert v.startswith("scene_scripts[0].shoot_scripts[0].text_config.text:") and "SSML" in v
+    ok(with_("scene_scripts[0].shoot_scripts[0].text_config.text", '<speak>Hi <break time="500ms"/> there</speak>'))
+
+
+def test_live_exit_config_of_the_api_family_is_modelled():
+    room, warnings = validate_room(with_("play_policy", {"live_exit_config": {"max_live_duration": 2,
+                                                                              "auto_stop_mode": "SCRIPT_END"}}))
+    assert warnings == [] and room.play_policy.live_exit_config.max_live_duration == 2
+    assert violations(with_("play_policy", {"live_exit_config": {"max_live_duration": -1}}))[0].startswith(
+        "play_policy.live_exit_config.max_live_duration:")
