@@ -72,12 +72,6 @@ class AssetLibrary:
         env = [p for p in os.environ.get("SMARTLIVE_ASSETS", "").split(os.pathsep) if p]
         return cls([PROJECT_LIBRARY, *env, *extra_dirs], base_dir=base_dir)
 
-    def ids(self, kind: str | None = None) -> list[str]:
-        return sorted({i for i, k in self._assets if kind is None or k == kind})
-
-    def find(self, asset_id: str, kind: str) -> Asset | None:
-        return self._assets.get((asset_id, kind))
-
     def asset(self, asset_id: str, kind: str, field: str) -> Asset:
         """The asset of that id and kind, or AssetNotFoundError (MSS.10001001) naming the field."""
         found = self._assets.get((asset_id, kind))

@@ -85,10 +85,6 @@ def timeline(order: Iterable[Key], frames_of: dict[Key, int], *, gap: int = 0) -
         start += n
 
 
-def idle_segment(frames: int, scene: int = 0) -> Segment:
-    return Segment(0, frames, scene, None, 0)
-
-
 def shoot_script_switch(room: Room, key: Key, *, room_id: str = "", job_id: str = "") -> dict:
     """The SHOOT_SCRIPT_SWITCH callback body of the spec (message is a JSON string)."""
     scene = room.scene_scripts[key[0]]

@@ -62,7 +62,8 @@ def load_clip(loaded: LoadedRoom, library: AssetLibrary, key: Key) -> Clip:
 
 
 class Show:
-    """Per-frame picture and sound of a room under its play policy.
+    """Per-frame picture and sound of a room under its play policy (`scenes` limits what is
+    loaded, for a still of one scene; `frames()` needs them all).
 
     `frames(limit)` yields Frame objects; `limit` (frames) bounds an endless programme
     (repeat_count -1, or an idle room). `on_event(event, frame_index)` receives each
@@ -70,20 +71,23 @@ class Show:
     """
 
     def __init__(self, loaded: LoadedRoom, library: AssetLibrary, *, seed: int | None = None,
-                 room_id: str = "", job_id: str = "", progress: Callable[[str], None] | None = None):
+                 room_id: str = "", job_id: str = "", progress: Callable[[str], None] | None = None,
+                 scenes: list[int] | None = None):
         self.loaded, self.room = loaded, loaded.room
         self.video = effective_video_config(self.room)
         self.fps = self.video.fps
         self.spf = samples_per_frame(self.fps)
         self.seed, self.room_id, self.job_id = seed, room_id, job_id
         self.subtitles = bool(self.video.is_subtitle_enable)
-        scenes = self.room.scene_scripts or []
-        self.compositors = [SceneCompositor(self.room, i, library, fps=self.fps) for i in range(len(scenes))]
-        self.beds = [self._scene_beds(library, i) for i in range(len(scenes))]
+        all_scenes = self.room.scene_scripts or []
+        # the scenes to load (a single frame needs one); the programme itself plays them all
+        wanted = range(len(all_scenes)) if scenes is None else scenes
+        self.compositors = {i: SceneCompositor(self.room, i, library, fps=self.fps) for i in wanted}
+        self.beds = {i: self._scene_beds(library, i) for i in wanted}
         self.idle = is_idle(self.room)
         self.clips: dict[Key, Clip] = {}
         if not self.idle:
-            keys = [(s, p) for s, sc in enumerate(scenes) for p in range(len(sc.shoot_scripts))]
+            keys = [(s, p) for s in wanted for p in range(len(all_scenes[s].shoot_scripts))]
             for n, key in enumerate(keys, 1):
                 if progress:
                     progress(f"speech {n}/{len(keys)}")

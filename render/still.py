@@ -12,6 +12,6 @@ def render_still(loaded: LoadedRoom, library: AssetLibrary, scene: int, at: floa
     """The frame of `scene` at `at` seconds when it plays its paragraphs from the start."""
     from render.show import Show
 
-    show = Show(loaded, library)
+    show = Show(loaded, library, scenes=[scene])
     level, subtitle = show.speech_at(scene, at)
     return save_png(show.compositors[scene].frame_rgb(at, level=level, subtitle=subtitle), out)

@@ -50,13 +50,6 @@ class Clip:
         """One speech level 0..1 per frame (mouth opening), from the frame's RMS in dB."""
         return speech_levels(self.samples, fps)
 
-    def cue_at(self, t: float) -> Cue | None:
-        """The sentence cue on at `t` seconds, or None."""
-        for c in self.cues:
-            if c.start <= t < c.end:
-                return c
-        return None
-
 
 def speech_levels(samples: np.ndarray, fps: int, *, floor_db: float = -55.0, span_db: float = 30.0) -> np.ndarray:
     """Per-frame level: 0 below `floor_db` dBFS or `span_db` under the clip's loud frames, 1 at them.
