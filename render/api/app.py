@@ -14,18 +14,21 @@ import time
 import uuid
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
+from functools import partial
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from render.api.auth import check_request, header_map
 from render.api.jobs import JobRunner
+from render.api.media import check_room_media
 from render.api.settings import Settings
 from render.api.store import Store, iso
-from render.errors import BodyError, InternalError, NotFoundError, RenderError, SpecError, StateError
+from render.errors import BodyError, InternalError, NotFoundError, RenderError, SpecError
 from render.spec import validate_room
 from render.spec.load import json_path, parse_json
 
@@ -92,8 +95,12 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
-async def read_json(request: Request, settings: Settings, *, optional: bool = False) -> dict:
-    body = await request.body()
+async def raw_body(request: Request) -> bytes:
+    """The request body (a dependency: the only part of a request handled on the event loop)."""
+    return await request.body()
+
+
+def parse_body(body: bytes, settings: Settings, *, optional: bool = False) -> dict:
     if len(body) > settings.max_body_bytes:
         raise BodyError(f"body: larger than {settings.max_body_bytes} bytes")
     if not body.strip():
@@ -197,6 +204,9 @@ def openapi_schema(app: FastAPI) -> dict:
             "play_policy": {"$ref": "#/components/schemas/PlayPolicy"},
             "output_urls": strings,
             "stream_keys": strings,
+            "live_event_callback_config": {"$ref": "#/components/schemas/LiveEventCallBackConfig"},
+            "view_mode": {"$ref": "#/components/schemas/ViewMode"},
+            "co_streamer_config": {"$ref": "#/components/schemas/CoStreamerConfig"},
         },
     }
     app.openapi_schema = schema
@@ -231,16 +241,27 @@ def create_app(settings: Settings) -> FastAPI:
         if settings.no_auth:
             return
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
-        check_request(
-            settings.credentials,
-            method=request.method,
-            raw_path=raw_path.decode("latin-1"),
-            raw_query=request.scope.get("query_string", b"").decode("latin-1"),
-            headers=header_map(request.scope["headers"]),
-            body=await request.body(),
-            project_id=project_id,
-            now=datetime.now(timezone.utc),
+        body = await request.body()  # cached by Starlette: `raw_body` gets the same bytes
+        await run_in_threadpool(  # hashes up to max_body_bytes: off the event loop
+            partial(
+                check_request,
+                settings.credentials,
+                method=request.method,
+                raw_path=raw_path.decode("latin-1"),
+                raw_query=request.scope.get("query_string", b"").decode("latin-1"),
+                headers=header_map(request.scope["headers"]),
+                body=body,
+                project_id=project_id,
+                now=datetime.now(timezone.utc),
+            )
         )
+
+    def checked_room(body: bytes) -> dict:
+        """A create/update body: parsed, validated (400 MSS.00000003) and its media resolved (400)."""
+        data = parse_body(body, settings)
+        room, _ = validate_room(data)
+        check_room_media(room, settings)
+        return data
 
     r = APIRouter(prefix="/v1/{project_id}", dependencies=[Depends(authorize)])
     rooms = "/smart-live-rooms"
@@ -249,13 +270,11 @@ def create_app(settings: Settings) -> FastAPI:
     one_job = jobs + "/{job_id}"
 
     @r.post(rooms, summary="Create a smart live room", tags=["rooms"], openapi_extra=ROOM_BODY)
-    async def create_room(project_id: str, request: Request):
-        body = await read_json(request, settings)
-        validate_room(body)
-        return {"room_id": store.create_room(project_id, body)["room_id"]}
+    def create_room(project_id: str, body: bytes = Depends(raw_body)):
+        return {"room_id": store.create_room(project_id, checked_room(body))["room_id"]}
 
     @r.get(rooms, summary="List smart live rooms", tags=["rooms"])
-    async def list_rooms(
+    def list_rooms(
         project_id: str,
         offset: int = Query(0, ge=0),
         limit: int = Query(10, ge=1, le=100),
@@ -273,39 +292,29 @@ def create_app(settings: Settings) -> FastAPI:
         }
 
     @r.get(one_room, summary="Show a smart live room", tags=["rooms"])
-    async def show_room(project_id: str, room_id: str):
+    def show_room(project_id: str, room_id: str):
         return room_view(store.get_room(project_id, room_id))
 
     @r.put(one_room, summary="Update a smart live room (whole body)", tags=["rooms"], openapi_extra=ROOM_BODY)
-    async def update_room(project_id: str, room_id: str, request: Request):
+    def update_room(project_id: str, room_id: str, body: bytes = Depends(raw_body)):
         store.get_room(project_id, room_id)
-        body = await read_json(request, settings)
-        validate_room(body)
-        return room_view(store.update_room(project_id, room_id, body))
+        return room_view(store.update_room(project_id, room_id, checked_room(body)))
 
     @r.delete(one_room, status_code=204, summary="Delete a smart live room", tags=["rooms"])
-    async def delete_room(project_id: str, room_id: str):
-        store.get_room(project_id, room_id)
-        busy = [j for j in store.active_jobs(room_id) if j["project_id"] == project_id]
-        if busy:
-            raise StateError(
-                f"room_id: room {room_id} has live job {busy[0]['job_id']} ({busy[0]['state']}); "
-                "stop it first"
-            )
-        store.delete_room(project_id, room_id)
+    def delete_room(project_id: str, room_id: str):
+        runner.delete_room(project_id, room_id)
         return Response(status_code=204)
 
     @r.post(
         jobs, status_code=202, summary="Start a live job in a room", tags=["jobs"], openapi_extra=START_BODY
     )
-    async def start_job(project_id: str, room_id: str, request: Request):
+    def start_job(project_id: str, room_id: str, body: bytes = Depends(raw_body)):
         room = store.get_room(project_id, room_id)
-        body = await read_json(request, settings, optional=True)
-        job = runner.submit(project_id, room, body)
+        job = runner.submit(project_id, room, parse_body(body, settings, optional=True))
         return JSONResponse({"job_id": job["job_id"]}, status_code=202)
 
     @r.get(jobs, summary="List the live jobs of a room", tags=["jobs"])
-    async def list_room_jobs(
+    def list_room_jobs(
         project_id: str,
         room_id: str,
         offset: int = Query(0, ge=0),
@@ -316,7 +325,7 @@ def create_app(settings: Settings) -> FastAPI:
         return {"count": count, "smart_live_jobs": [job_view(j) for j in rows]}
 
     @r.get("/smart-live-jobs", summary="List the live jobs of every room", tags=["jobs"])
-    async def list_all_jobs(
+    def list_all_jobs(
         project_id: str,
         offset: int = Query(0, ge=0),
         limit: int = Query(10, ge=1, le=100),
@@ -329,11 +338,11 @@ def create_app(settings: Settings) -> FastAPI:
         return {"count": count, "smart_live_jobs": [job_view(j) for j in rows]}
 
     @r.get(one_job, summary="Show a live job", tags=["jobs"])
-    async def show_job(project_id: str, room_id: str, job_id: str):
+    def show_job(project_id: str, room_id: str, job_id: str):
         return job_view(store.get_job(project_id, room_id, job_id))
 
     @r.post(one_job + "/stop", status_code=204, summary="Stop a live job", tags=["jobs"])
-    async def stop_job(project_id: str, room_id: str, job_id: str):
+    def stop_job(project_id: str, room_id: str, job_id: str):
         runner.stop_job(project_id, room_id, job_id)
         return Response(status_code=204)
 

@@ -8,7 +8,9 @@ The canonical request is rebuilt exactly as `huaweicloudsdkcore.signer.signer.Si
 METHOD, the path unquoted then each segment quoted (safe "~") and always ending in "/", the query
 pairs sorted and quoted the same way, `name:value` for each signed header (lower-case, values
 stripped, in the order of SignedHeaders), the signed header names joined by ";", and the hex
-sha256 of the body (the empty-body hash when there is none). Everything here is pure but
+sha256 of the body (the empty-body hash when there is none; the literal `UNSIGNED-PAYLOAD` when
+X-Sdk-Content-Sha256 says so, as the SDK signs non-JSON bodies). Any other X-Sdk-Content-Sha256
+must equal the body's sha256 (signed or not), else 401. Everything here is pure but
 `load_credentials` (reads a file).
 """
 
@@ -30,6 +32,7 @@ from render.errors import SpecError, UnauthorizedError
 ALGORITHM = "SDK-HMAC-SHA256"
 DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 EMPTY_HASH = hashlib.sha256(b"").hexdigest()
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 MAX_SKEW = timedelta(minutes=15)
 _AUTH_RE = re.compile(
     r"^SDK-HMAC-SHA256\s+Access=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-fA-F]+)$"
@@ -115,11 +118,23 @@ def canonical_query(raw_query: str) -> str:
 
 
 def payload_hash(body: bytes, headers: Mapping[str, str]) -> str:
+    """The last line of the canonical request, as the SDK's signer writes it: the empty-body hash
+    for no body, the literal `UNSIGNED-PAYLOAD` when X-Sdk-Content-Sha256 says so, else the hex
+    sha256 of the body actually received (a declared hash is checked by `declared_hash_ok`,
+    never trusted in place of the body)."""
     if not body:
         return EMPTY_HASH
+    if headers.get("x-sdk-content-sha256", "").strip() == UNSIGNED_PAYLOAD:
+        return UNSIGNED_PAYLOAD
+    return hashlib.sha256(body).hexdigest()
+
+
+def declared_hash_ok(body: bytes, headers: Mapping[str, str]) -> bool:
+    """An X-Sdk-Content-Sha256 other than UNSIGNED-PAYLOAD must be the hex sha256 of the body."""
     declared = headers.get("x-sdk-content-sha256")
-    # the SDK sends UNSIGNED-PAYLOAD only for non-JSON content; our API takes JSON only
-    return declared if declared and declared != "UNSIGNED-PAYLOAD" else hashlib.sha256(body).hexdigest()
+    if declared is None or declared.strip() == UNSIGNED_PAYLOAD:
+        return True
+    return hmac.compare_digest(declared.strip().lower(), hashlib.sha256(body).hexdigest())
 
 
 def canonical_request(
@@ -199,6 +214,8 @@ def check_request(
         raise _deny(f"X-Sdk-Date {sdk_date} is more than 15 minutes off")
     if any(name not in headers for name in signed):
         raise _deny("a signed header is missing")
+    if not declared_hash_ok(body, headers):
+        raise _deny("X-Sdk-Content-Sha256 is not the sha256 of the body")
     expected = signature(
         key.sk,
         string_to_sign(canonical_request(method, raw_path, raw_query, headers, signed, body), sdk_date),

@@ -3,13 +3,16 @@
     runner = JobRunner(store, settings); runner.start()     # marks a dead server's jobs FAILED
     job = runner.submit(project_id, room_row, start_body)   # WAITING; 403/409/400 errors raised
     runner.stop_job(project_id, room_id, job_id)            # SIGTERM -> CANCELED
+    runner.delete_room(project_id, room_id)                 # 409 while the room has a live job
     runner.shutdown()                                       # stops every worker
 
 The runner thread spawns queued jobs (-> PROCESSING), polls its workers and ends each job once:
 exit 0 -> SUCCEED, stopped -> CANCELED, anything else (non-zero exit, a signal, a spawn error, an
 overrun of the job's duration) -> FAILED with error_info from the worker's `MSS.xxx message`
-stderr lines. Workers get SIGTERM if the runner thread dies (Linux PR_SET_PDEATHSIG), so a
-killed server leaves no pushing orphans; jobs it left active are marked FAILED at the next start.
+stderr lines. `submit` validates the effective room (stored room + start overrides) and checks
+its media (render.api.media) before queueing. Workers get SIGTERM if the runner thread dies
+(Linux PR_SET_PDEATHSIG), so a killed server leaves no pushing orphans; jobs it left active are
+marked FAILED at the next start.
 """
 
 from __future__ import annotations
@@ -24,15 +27,24 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from render.api.media import check_room_media
 from render.api.settings import Settings
 from render.api.store import Store
 from render.errors import ConcurrencyError, NotFoundError, SpecError, StateError
 from render.spec import validate_room
 
-OVERRIDES = ("video_config", "play_policy", "output_urls", "stream_keys")
+OVERRIDES = (  # the start body's fields (api-family.md), each replacing the room's own
+    "video_config",
+    "play_policy",
+    "output_urls",
+    "stream_keys",
+    "live_event_callback_config",
+    "view_mode",
+    "co_streamer_config",
+)
 STOPPED_EXITS = (0, 130, -signal.SIGTERM, -signal.SIGKILL)  # how a worker ends after our SIGTERM
 _MSS_LINE = re.compile(r"^(MSS\.\d{8}) (.+)$")
 
@@ -99,7 +111,6 @@ class Worker:
     stop_requested: bool = False
     term_sent_at: float | None = None
     reason: tuple[str, str] | None = None  # error forced by the runner (overrun)
-    extra: dict = field(default_factory=dict)
 
 
 class JobRunner:
@@ -136,12 +147,13 @@ class JobRunner:
                 "start a live job (create a NORMAL or TEMP room from it)"
             )
         spec = job_spec(room["body"], start_body)
-        validate_room(spec)
+        effective, _ = validate_room(spec)
         if not spec.get("output_urls"):
             raise SpecError(
                 "output_urls: a live job needs at least one RTMP output URL "
                 "(in the room or in the start body)"
             )
+        check_room_media(effective, self.settings)
         with self._lock:
             active = self.store.active_jobs()
             busy = [j for j in active if j["room_id"] == room["room_id"]]
@@ -176,6 +188,18 @@ class JobRunner:
             worker.stop_requested = True
             self._terminate(worker)
         self._wake.set()
+
+    def delete_room(self, project_id: str, room_id: str) -> None:
+        """Delete a room that has no active job (checked under the lock `submit` takes)."""
+        with self._lock:
+            self.store.get_room(project_id, room_id)
+            busy = [j for j in self.store.active_jobs(room_id) if j["project_id"] == project_id]
+            if busy:
+                raise StateError(
+                    f"room_id: room {room_id} has live job {busy[0]['job_id']} ({busy[0]['state']}); "
+                    "stop it first"
+                )
+            self.store.delete_room(project_id, room_id)
 
     # the runner thread -----------------------------------------------------------------------
     def _run(self) -> None:

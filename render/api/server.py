@@ -38,6 +38,7 @@ def make_settings(
         credentials=creds,
         no_auth=no_auth,
         max_jobs=max_jobs,
+        assets_dirs=tuple(Path(d).resolve() for d in assets_dirs),
         **extra,
     )
 

@@ -35,6 +35,7 @@ class Settings:
     credentials: Credentials = field(default_factory=Credentials)
     no_auth: bool = False
     max_jobs: int = 2  # concurrent WAITING + PROCESSING jobs, all projects together
+    assets_dirs: tuple[Path, ...] = ()  # extra asset libraries (--assets), for the media check
     worker_command: list[str] = field(default_factory=push_command)  # test seam
     work_dir: Path | None = None  # per-job room file, events, stderr; default: <db dir>/jobs
     stop_timeout: float = 15.0  # SIGTERM -> SIGKILL after this many seconds
@@ -42,6 +43,9 @@ class Settings:
     push_retries: int | None = None  # --retries of the push (None: the push's default)
     poll_interval: float = 0.2  # how often the runner looks at its workers
     max_body_bytes: int = 8 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        self.assets_dirs = tuple(Path(d) for d in self.assets_dirs)
 
     @property
     def jobs_dir(self) -> Path:

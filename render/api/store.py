@@ -22,9 +22,6 @@ from pathlib import Path
 
 from render.errors import NotFoundError
 
-ACTIVE = ("WAITING", "PROCESSING")
-ENDED = ("SUCCEED", "FAILED", "CANCELED")
-
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rooms (
     room_id TEXT PRIMARY KEY, project_id TEXT NOT NULL, room_name TEXT NOT NULL,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
+import threading
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -214,3 +216,61 @@ def test_no_auth_mode(tmp_path):
         assert r.status_code == 200
         assert c.get(f"/v1/{OTHER_PROJECT}/smart-live-rooms").json()["count"] == 1
         assert c.get(f"/v1/{PROJECT}/smart-live-rooms").json()["count"] == 0  # still per project
+
+
+def test_forged_content_sha256_over_http(http):
+    """A signed body swapped for another, with the original's hash declared in
+    X-Sdk-Content-Sha256 (not among the signed headers): 401, nothing created."""
+    original, evil = b'{"room_name": "signed"}', b'{"room_name": "forged"}'
+    headers = signed("POST", ROOMS, original)
+    headers["X-Sdk-Content-Sha256"] = hashlib.sha256(original).hexdigest()
+    r = http.post(ROOMS, content=evil, headers=headers)
+    assert r.status_code == 401 and r.json() == UNAUTHORIZED
+    listed = call(http, "GET", ROOMS, query=[("room_name", "forged")]).json()
+    assert listed["count"] == 0
+
+
+def test_sdk_unsigned_payload_request_is_accepted(http):
+    """The SDK signs a non-JSON Content-Type as UNSIGNED-PAYLOAD; the server verifies it the same way."""
+    body = json.dumps({"room_name": "unsigned payload"}).encode()
+    req = SdkRequest(
+        method="POST",
+        schema="http",
+        host=HOST[0],
+        resource_path=ROOMS,
+        query_params=[],
+        header_params={"Content-Type": "text/plain", "X-Project-Id": PROJECT},
+        body=body,
+    )
+    Signer(BasicCredentials(AK, SK, PROJECT)).sign(req)
+    assert req.header_params["X-Sdk-Content-Sha256"] == "UNSIGNED-PAYLOAD"
+    r = http.post(ROOMS, content=body, headers=req.header_params)
+    assert r.status_code == 200, r.text
+
+
+def test_a_blocked_handler_does_not_block_the_server(srv, http, monkeypatch):
+    """Blocking work (SQLite, the job runner) runs in the threadpool, off the event loop: while
+    one request is stuck inside the store, another is answered."""
+    store = srv.app.state.store
+    release, entered = threading.Event(), threading.Event()
+    real_list = store.list_rooms
+
+    def stuck_list(*a, **kw):
+        entered.set()
+        release.wait(30)
+        return real_list(*a, **kw)
+
+    monkeypatch.setattr(store, "list_rooms", stuck_list)
+    room_id = http.post(ROOMS, json={"room_name": "meanwhile"}, headers={"X-Auth-Token": TOKEN}).json()["room_id"]
+    results = []
+    t = threading.Thread(target=lambda: results.append(call(http, "GET", ROOMS)))
+    t.start()
+    try:
+        assert entered.wait(20)
+        with httpx.Client(base_url=srv.url, timeout=10, trust_env=False) as other:
+            r = other.get(f"{ROOMS}/{room_id}", headers={"X-Auth-Token": TOKEN})
+        assert r.status_code == 200 and t.is_alive()  # answered while the list is still stuck
+    finally:
+        release.set()
+        t.join(30)
+    assert results and results[0].status_code == 200

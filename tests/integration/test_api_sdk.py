@@ -143,7 +143,17 @@ def test_start_show_and_stop_a_real_push_through_the_sdk(tmp_path, nginx):
 
         assert wait_state(state, ("PROCESSING", *ENDED)) == "PROCESSING"
         rec = nginx.recording("sdk")
-        assert wait_state(lambda: rec.exists() and rec.stat().st_size > 50_000, (True,), 60), nginx.log()
+
+        def progress():  # the recording grew, or the job ended (and then says why)
+            if rec.exists() and rec.stat().st_size > 50_000:
+                return "GROWN"
+            return state()
+
+        reached = wait_state(progress, ("GROWN", *ENDED), 90)
+        if reached != "GROWN":
+            job = c.show_smart_live(ShowSmartLiveRequest(room_id=room_id, job_id=job_id))
+            pytest.fail(f"job {reached}, error_info {job.error_info}, recording "
+                        f"{rec.stat().st_size if rec.exists() else 'absent'}\n{nginx.log()}")
         in_room = c.list_smart_live(ListSmartLiveRequest(room_id=room_id))
         assert [j.job_id for j in in_room.smart_live_jobs] == [job_id]
         assert c.list_smart_live_jobs(ListSmartLiveJobsRequest(state="PROCESSING")).count == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -161,3 +162,30 @@ def test_load_credentials(tmp_path):
         load_credentials(tmp_path / "missing.json", {})
     with pytest.raises(SpecError, match="SMARTLIVE_SK"):
         load_credentials(None, {"SMARTLIVE_AK": "A"})
+
+
+def test_forged_content_sha256_header_cannot_cover_a_tampered_body():
+    """A captured signed request replayed with another body and the original body's hash in an
+    X-Sdk-Content-Sha256 header: the declared hash is checked against the body, not trusted."""
+    original = b'{"room_name": "x"}'
+    base = sdk_signed("POST", f"/v1/{PID}/smart-live-rooms", [], original)
+    assert "x-sdk-content-sha256" not in base["headers"]  # JSON bodies are hashed, not declared
+    forged = {**base["headers"], "x-sdk-content-sha256": hashlib.sha256(original).hexdigest()}
+    with pytest.raises(UnauthorizedError):
+        check({**base, "body": b'{"room_name": "evil"}', "headers": forged})
+    # the same header with the true body's hash is consistent and still verifies
+    assert check({**base, "headers": forged}) == AK
+    with pytest.raises(UnauthorizedError):  # a declared hash that matches nothing
+        check({**base, "headers": {**base["headers"], "x-sdk-content-sha256": "0" * 64}})
+
+
+def test_sdk_unsigned_payload_request_verifies():
+    """The SDK signs a non-JSON body as X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD (that literal is
+    the canonical request's last line); such a request is accepted as the SDK signed it."""
+    body = b"\x00binary payload\xff"
+    req = sdk_signed("POST", f"/v1/{PID}/smart-live-rooms", [], body, content_type="application/octet-stream")
+    assert req["headers"]["x-sdk-content-sha256"] == "UNSIGNED-PAYLOAD"
+    assert "x-sdk-content-sha256" in req["headers"]["authorization"]
+    assert check(req) == AK
+    with pytest.raises(UnauthorizedError):  # the header itself is signed: dropping it breaks the signature
+        check({**req, "headers": {k: v for k, v in req["headers"].items() if k != "x-sdk-content-sha256"}})

@@ -1,0 +1,36 @@
+"""The asset check `smartlive validate` does, for the API: every local media reference of a room
+must resolve in the server's asset library (the project library, $SMARTLIVE_ASSETS, --assets).
+
+    check_room_media(room, settings)   # None, or MediaCheckError (400)
+"""
+
+from __future__ import annotations
+
+from render.api.settings import Settings
+from render.assets import AssetLibrary
+from render.errors import RenderError
+from render.spec.models import Room
+from render.spec.references import check_media
+
+
+class MediaCheckError(RenderError):
+    """Every unresolved reference: the first problem's code (MSS.10001001 / MSS.10001004) and
+    every problem's message joined with "; " (as `smartlive validate --json` reports them)."""
+
+    http_status = 400
+
+    def __init__(self, problems: list[RenderError]):
+        self.code = problems[0].code
+        self._message = "; ".join(p.message for p in problems)
+        super().__init__(details=[p.message for p in problems])
+
+    @property
+    def message(self) -> str:
+        return self._message
+
+
+def check_room_media(room: Room, settings: Settings) -> None:
+    library = AssetLibrary.default(base_dir=None, extra_dirs=settings.assets_dirs)
+    problems = check_media(room, library)
+    if problems:
+        raise MediaCheckError(problems)
