@@ -204,6 +204,13 @@ class SceneCompositor:
                 ops.append(sp)
         return ops
 
+    def close(self) -> None:
+        """Close the decoders of the video layers (long videos keep a file open); idempotent."""
+        for ops in self._groups:
+            for op in ops:
+                if isinstance(op, VideoLayer):
+                    op.close()
+
     # ---- frames ---------------------------------------------------------------------------------
     def frame_i420(self, t: float, level: float = 0.0, subtitle: str | None = None) -> np.ndarray:
         """The frame at scene time t: uint8 (H*3//2, W) yuv420p at the output size (a new array)."""

@@ -314,8 +314,6 @@ class Encoder:
                     self._emit_all(vctx.encode(None), "video")
                     self._emit_all(actx.encode(None), "audio")
                     return
-                if self._error is not None:
-                    continue
                 i420, block = item
                 frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(i420), format="yuv420p")
                 frame.pts = self.frames_encoded

@@ -58,14 +58,17 @@ def preview(loaded: LoadedRoom, library: AssetLibrary, out: Path, *, duration: f
     progress = None if quiet else Progress(total, settings.fps, label="preview")
     events: list[dict] = []
     n = 0
-    with Encoder(settings, [output]) as enc:
-        for frame in show.frames(total):
-            enc.push(frame.picture, frame.audio)
-            events += [{"time": round(frame.index / settings.fps, 3), "frame": frame.index, **e}
-                       for e in frame.events]
-            n += 1
-            if progress:
-                progress.update(n)
+    try:
+        with Encoder(settings, [output]) as enc:
+            for frame in show.frames(total):
+                enc.push(frame.picture, frame.audio)
+                events += [{"time": round(frame.index / settings.fps, 3), "frame": frame.index, **e}
+                           for e in frame.events]
+                n += 1
+                if progress:
+                    progress.update(n)
+    finally:
+        show.close()
     if progress:
         progress.done(n)
     if events_out is not None:

@@ -80,6 +80,7 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
         if not quiet:
             print(f"{url}/{key}: {state}", file=sys.stderr, flush=True)
 
+    show = None
     try:
         show = Show(loaded, library, seed=seed, room_id=room_id, job_id=job_id,
                     progress=None if quiet else (lambda m: print(f"preparing: {m}", file=sys.stderr)))
@@ -106,3 +107,5 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
     finally:
         stop_event.set()  # ends the watcher, whatever happened
         sink.close()
+        if show is not None:
+            show.close()

@@ -98,6 +98,11 @@ class Show:
         self._cue_text = {k: self._subtitle_track(c) for k, c in self.clips.items()}
         self.gap = gap
 
+    def close(self) -> None:
+        """Release the decoders of the scenes' videos (the render is over)."""
+        for comp in self.compositors.values():
+            comp.close()
+
     def _scene_beds(self, library: AssetLibrary, s: int) -> list[tuple[np.ndarray, float, int | None]]:
         """(samples, gain, loops) of what a scene plays under the voice while it shows: its AUDIO
         background (looped) and the sound of its VIDEO background and layers (as they loop)."""

@@ -13,5 +13,8 @@ def render_still(loaded: LoadedRoom, library: AssetLibrary, scene: int, at: floa
     from render.show import Show
 
     show = Show(loaded, library, scenes=[scene])
-    level, subtitle = show.speech_at(scene, at)
-    return save_png(show.compositors[scene].frame_rgb(at, level=level, subtitle=subtitle), out)
+    try:
+        level, subtitle = show.speech_at(scene, at)
+        return save_png(show.compositors[scene].frame_rgb(at, level=level, subtitle=subtitle), out)
+    finally:
+        show.close()

@@ -139,6 +139,11 @@ class VideoLayer:
             return self._stream.get(i)
         return self._frames[i]
 
+    def close(self) -> None:
+        """Close the decoder of a long (streamed) video; a later frame reopens it."""
+        if self._stream is not None:
+            self._stream.close()
+
 
 class _Sequential:
     """Decode-as-you-go for videos too long to cache: forward steps, restart when going back."""
@@ -179,3 +184,4 @@ class _Sequential:
         if self.container is not None:
             self.container.close()
             self.container = None
+        self.frames, self.index = None, -1
