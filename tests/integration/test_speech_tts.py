@@ -120,7 +120,7 @@ def test_cue_boundaries_fall_on_silence_and_levels_follow(lib, cache):
     x, sr = clip.samples, SAMPLE_RATE
     assert len(clip.cues) == 3 and clip.cues[0].start == 0.0
     assert clip.cues[-1].end == pytest.approx(clip.duration, abs=1e-9)
-    for a, b in zip(clip.cues, clip.cues[1:]):
+    for a, b in zip(clip.cues, clip.cues[1:], strict=False):
         gap = x[round(a.end * sr): round(b.start * sr)]
         assert len(gap) > 0.2 * sr and rms(gap) < 1e-4
     for c in clip.cues:  # speech within one frame (40 ms) of each cue's start and end
@@ -180,5 +180,5 @@ def test_threads_share_the_engine_safely(lib, tmp_path):
     for t in threads:
         t.join(60)
     # espeak-ng's voice flutter carries over between utterances, so compare lengths, not bits
-    for a, b in zip(want, got):
+    for a, b in zip(want, got, strict=True):
         assert b is not None and len(b) == pytest.approx(len(a), rel=0.03) and rms(b) > 0.3 * rms(a)

@@ -63,7 +63,8 @@ def test_text_limit():
 
 
 def test_split_sentences_and_long_clauses():
-    assert [p for p, _ in split_text("One. Two! Three? 3.14 is pi", "en")] == ["One.", " Two!", " Three?", " 3.14 is pi"]
+    parts = [p for p, _ in split_text("One. Two! Three? 3.14 is pi", "en")]
+    assert parts == ["One.", " Two!", " Three?", " 3.14 is pi"]
     zh = "今天天气很好，我们去公园散步，然后去吃饭，最后回家休息一下，明天继续工作。短句。"
     pieces = split_text(zh, "zh")
     assert [b for _, b in pieces][-1] == "sentence"
