@@ -9,7 +9,7 @@ from pathlib import Path
 
 from render.assets import AssetLibrary
 from render.encode import Encoder, EncodeSettings
-from render.errors import SpecError
+from render.errors import OutputError, SpecError
 from render.progress import Progress
 from render.sinks import FileOutput
 from render.spec import LoadedRoom, effective_video_config
@@ -34,8 +34,12 @@ def encode_settings(loaded: LoadedRoom) -> EncodeSettings:
 def write_events(path: Path, events: list[dict]) -> None:
     """JSON lines, written whole to a temp name and renamed (no half-written file)."""
     tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"events file {path}: cannot be written ({e.strerror or e})") from None
 
 
 def preview(loaded: LoadedRoom, library: AssetLibrary, out: Path, *, duration: float | None = None,

@@ -66,8 +66,8 @@ class Show:
     loaded, for a still of one scene; `frames()` needs them all).
 
     `frames(limit)` yields Frame objects; `limit` (frames) bounds an endless programme
-    (repeat_count -1, or an idle room). `on_event(event, frame_index)` receives each
-    SHOOT_SCRIPT_SWITCH as its paragraph starts.
+    (repeat_count -1, or an idle room). A frame's `events` hold the SHOOT_SCRIPT_SWITCH of a
+    paragraph that starts on it.
     """
 
     def __init__(self, loaded: LoadedRoom, library: AssetLibrary, *, seed: int | None = None,
@@ -92,11 +92,10 @@ class Show:
                 if progress:
                     progress(f"speech {n}/{len(keys)}")
                 self.clips[key] = load_clip(loaded, library, key)
-        gap = round(PARAGRAPH_GAP * self.fps)
+        self.gap = round(PARAGRAPH_GAP * self.fps)
         self.frames_of = {k: c.frames(self.fps) for k, c in self.clips.items()}
         self._levels = {k: c.levels(self.fps) for k, c in self.clips.items()}
         self._cue_text = {k: self._subtitle_track(c) for k, c in self.clips.items()}
-        self.gap = gap
 
     def close(self) -> None:
         """Release the decoders of the scenes' videos (the render is over)."""
