@@ -195,6 +195,9 @@ def _interrupt(signum, frame):
 
 
 def main(argv=None) -> int:
+    from render.memory import fix_malloc_threshold
+
+    fix_malloc_threshold()  # before the first frame: a long render's memory stays flat
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM cleans up like Ctrl-C: no partial file
     try:
