@@ -29,6 +29,7 @@ from preview import REF, REF_SECONDS, SHARED, build_reference  # noqa: E402
 from rtmp_server import RtmpServer, missing  # noqa: E402
 
 from render.assets import AssetLibrary  # noqa: E402
+from render.memory import fix_malloc_threshold  # noqa: E402
 from render.push import push  # noqa: E402
 from render.spec import load_room  # noqa: E402
 
@@ -42,6 +43,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=60.0)
     args = ap.parse_args(argv)
+    fix_malloc_threshold()  # as `smartlive push` does
     if missing():
         raise SystemExit(missing())
     room_path = build_reference()
