@@ -114,12 +114,7 @@ class Store:
         if room_type:
             where.append("room_type = ?")
             args.append(room_type)
-        cond = " AND ".join(where)
-        count = self._one(f"SELECT count(*) AS n FROM rooms WHERE {cond}", args)["n"]
-        rows = self._all(
-            f"SELECT * FROM rooms WHERE {cond} ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?",
-            args + [limit, offset],
-        )
+        count, rows = self._page("rooms", where, args, limit, offset)
         for r in rows:
             r["body"] = json.loads(r["body"])
         return count, rows
@@ -207,12 +202,14 @@ class Store:
         if room_name:
             where.append("instr(lower(room_name), lower(?)) > 0")
             args.append(room_name)
+        return self._page("jobs", where, args, limit, offset)
+
+    def _page(self, table: str, where: list[str], args: list, limit: int, offset: int) -> tuple[int, list[dict]]:
+        """(total matching, one page newest first) of rooms or jobs under the given conditions."""
         cond = " AND ".join(where)
-        count = self._one(f"SELECT count(*) AS n FROM jobs WHERE {cond}", args)["n"]
-        rows = self._all(
-            f"SELECT * FROM jobs WHERE {cond} ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?",
-            args + [limit, offset],
-        )
+        count = self._one(f"SELECT count(*) AS n FROM {table} WHERE {cond}", args)["n"]
+        rows = self._all(f"SELECT * FROM {table} WHERE {cond} ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?",
+                         args + [limit, offset])
         return count, rows
 
     def active_jobs(self, room_id: str | None = None) -> list[dict]:
