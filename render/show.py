@@ -26,7 +26,8 @@ from render.plan import (
     timeline,
 )
 from render.spec import LoadedRoom, effective_video_config
-from render.spec.models import BackgroundType, LayerType, PlayMode
+from render.spec.models import PlayMode
+from render.spec.references import scene_sounds
 from render.speech import Clip, recorded, speak
 from render.timebase import samples_per_frame
 
@@ -103,27 +104,13 @@ class Show:
             comp.close()
 
     def _scene_beds(self, library: AssetLibrary, s: int) -> list[tuple[np.ndarray, float, int | None]]:
-        """(samples, gain, loops) of what a scene plays under the voice while it shows: its AUDIO
-        background (looped) and the sound of its VIDEO background and layers (as they loop)."""
-        scene = self.room.scene_scripts[s]
+        """(samples, gain, loops) of what a scene plays under the voice while it shows."""
         beds = []
-        for b, bg in enumerate(scene.background_config or []):
-            if bg.background_type in (BackgroundType.AUDIO, BackgroundType.VIDEO):
-                ref_field = "background_config" if bg.background_config else "background_asset_id"
-                kind = bg.background_type.value
-                path = library.resolve(getattr(bg, ref_field), kind,
-                                       f"scene_scripts[{s}].background_config[{b}].{ref_field}")
-                beds.append((decode_audio(path, optional=kind == "VIDEO"), BED_GAIN[kind], None))
-        for i, layer in enumerate(scene.layer_config or []):
-            if layer.layer_type != LayerType.VIDEO:
-                continue
-            vc = layer.video_config
-            field = (f"scene_scripts[{s}].layer_config[{i}]." +
-                     ("video_config.video_url" if vc and vc.video_url else "asset_id"))
-            path = library.resolve(vc.video_url if vc and vc.video_url else layer.asset_id, "VIDEO", field)
-            loops = vc.loop_count if vc and vc.loop_count else None
-            beds.append((decode_audio(path, optional=True), BED_GAIN["VIDEO"], loops))
-        return [b for b in beds if len(b[0])]
+        for where, ref, kind, loops in scene_sounds(self.room, s):
+            samples = decode_audio(library.resolve(ref, kind, where), optional=kind == "VIDEO")
+            if len(samples):
+                beds.append((samples, BED_GAIN[kind], loops))
+        return beds
 
     def _subtitle_track(self, clip: Clip) -> list[str | None]:
         """The subtitle text of each frame of a clip (None between sentences)."""

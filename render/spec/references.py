@@ -10,6 +10,40 @@ _BG_KIND = {BackgroundType.IMAGE: "IMAGE", BackgroundType.IMAGE_2D: "IMAGE",
             BackgroundType.VIDEO: "VIDEO", BackgroundType.AUDIO: "AUDIO"}
 
 
+def background_reference(bg, at: str) -> tuple[str, str, str] | None:
+    """(field, reference, kind) of a background with media; None for COLOR."""
+    kind = _BG_KIND.get(bg.background_type)
+    if kind is None:
+        return None
+    ref_field = "background_config" if bg.background_config else "background_asset_id"
+    return f"{at}.{ref_field}", getattr(bg, ref_field), kind
+
+
+def video_reference(layer, at: str) -> tuple[str, str] | None:
+    """(field, reference) of a layer's video: video_config.video_url, else a VIDEO layer's asset_id."""
+    vc = layer.video_config
+    if vc and vc.video_url:
+        return f"{at}.video_config.video_url", vc.video_url
+    if layer.layer_type.value == "VIDEO" and layer.asset_id:
+        return f"{at}.asset_id", layer.asset_id
+    return None
+
+
+def scene_sounds(room: Room, s: int) -> Iterator[tuple[str, str, str, int | None]]:
+    """(field, reference, kind, loops) of what sounds under scene s while it shows: its AUDIO and
+    VIDEO backgrounds (looping) and its VIDEO layers (loop_count times, or looping)."""
+    scene = room.scene_scripts[s]
+    for b, bg in enumerate(scene.background_config or []):
+        found = background_reference(bg, f"scene_scripts[{s}].background_config[{b}]")
+        if found and found[2] in ("AUDIO", "VIDEO"):
+            yield (*found, None)
+    for i, layer in enumerate(scene.layer_config or []):
+        found = video_reference(layer, f"scene_scripts[{s}].layer_config[{i}]") \
+            if layer.layer_type.value == "VIDEO" else None
+        if found:
+            yield (*found, "VIDEO", (layer.video_config.loop_count or None) if layer.video_config else None)
+
+
 def media_references(room: Room) -> Iterator[tuple[str, str, str]]:
     for s, scene in enumerate(room.scene_scripts or []):
         at = f"scene_scripts[{s}]"
@@ -18,22 +52,19 @@ def media_references(room: Room) -> Iterator[tuple[str, str, str]]:
         if scene.voice_config:
             yield f"{at}.voice_config.voice_asset_id", scene.voice_config.voice_asset_id, "VOICE"
         for b, bg in enumerate(scene.background_config or []):
-            kind = _BG_KIND.get(bg.background_type)
-            if kind is None:
-                continue
-            ref_field = "background_config" if bg.background_config else "background_asset_id"
-            yield f"{at}.background_config[{b}].{ref_field}", getattr(bg, ref_field), kind
+            found = background_reference(bg, f"{at}.background_config[{b}]")
+            if found:
+                yield found
         for i, layer in enumerate(scene.layer_config or []):
             lat = f"{at}.layer_config[{i}]"
             if layer.image_config and layer.image_config.image_url:
                 yield f"{lat}.image_config.image_url", layer.image_config.image_url, "IMAGE"
             elif layer.layer_type.value == "IMAGE" and layer.asset_id:
                 yield f"{lat}.asset_id", layer.asset_id, "IMAGE"
+            video = video_reference(layer, lat)
+            if video:
+                yield (*video, "VIDEO")
             vc = layer.video_config
-            if vc and vc.video_url:
-                yield f"{lat}.video_config.video_url", vc.video_url, "VIDEO"
-            elif layer.layer_type.value == "VIDEO" and layer.asset_id:
-                yield f"{lat}.asset_id", layer.asset_id, "VIDEO"
             if vc and vc.video_cover_url:
                 yield f"{lat}.video_config.video_cover_url", vc.video_cover_url, "IMAGE"
         for p, para in enumerate(scene.shoot_scripts):
