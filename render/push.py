@@ -10,7 +10,7 @@ from pathlib import Path
 
 from render.assets import AssetLibrary
 from render.errors import OutputError, SpecError
-from render.events import EventSink
+from render.callbacks import EventSink
 from render.live import LiveStats, run_live
 from render.preview import encode_settings
 from render.sinks import RtmpOutput, all_given_up

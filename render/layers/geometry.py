@@ -7,7 +7,7 @@ from PIL import Image
 
 from render.errors import SpecError
 from render.spec.models import ClipMode, Room
-from render.spec.rules import canvas_size
+from render.spec.constraints import canvas_size
 from render.spec.video import effective_video_config
 
 

@@ -75,8 +75,17 @@ class Match(str, Enum):
 class ReplyMode(str, Enum):
     SYSTEM_REPLY = "SYSTEM_REPLY"
     CALLBACK = "CALLBACK"
+    SYSTEM_REPLY_AND_CALLBACK = "SYSTEM_REPLY_AND_CALLBACK"
     SHOW_LAYER = "SHOW_LAYER"
     INTELLIGENT_REPLY = "INTELLIGENT_REPLY"
+
+
+class PlayType(str, Enum):
+    """Where an inserted line or reply plays (interaction.md, Triggers)."""
+
+    APPEND = "APPEND"
+    INSERT = "INSERT"
+    PLAY_NOW = "PLAY_NOW"
 
 
 class ReplyOrder(str, Enum):

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from render.errors import BodyError, MediaFileError, SpecError
 from render.spec.models import Room
-from render.spec.rules import room_rule_violations
+from render.spec.constraints import room_rule_violations
 
 
 @dataclass

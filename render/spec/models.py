@@ -2,7 +2,7 @@
 
 Attribute names are the JSON names. Ranges and enums are as the tables write them;
 the notes' rules that involve one object are validators here, the rules that span
-the room (output pairing, RESIZE sizes, CROP inside the canvas) are in `rules.py`.
+the room (output pairing, RESIZE sizes, CROP inside the canvas) are in `constraints.py`.
 Unknown fields are kept (extra="allow") so `load.py` can list them as warnings.
 """
 from __future__ import annotations
@@ -28,6 +28,7 @@ from render.spec.enums import (  # noqa: F401 (re-exported: models and enums are
     Match,
     Operation,
     PlayMode,
+    PlayType,
     RandomPlayMode,
     Relation,
     ReplyMode,
@@ -281,11 +282,20 @@ class TriggerProcess(SpecModel):
     reply_mode: ReplyMode | None = None
     layer_config: SmartLayerConfig | None = None
     extra_layer_config: SmartLayerConfig | None = None
-    reply_texts: list[str] | None = None
-    reply_audios: list[ReplyAudioInfo] | None = None
+    reply_texts: list[Annotated[str, Field(max_length=1024)]] | None = Field(None, max_length=5)
+    reply_audios: list[ReplyAudioInfo] | None = Field(None, max_length=5)
     reply_order: ReplyOrder | None = None
     reply_role: Role = Role.STREAMER
     robot_id: str | None = None
+    play_type: Annotated[PlayType, BeforeValidator(_upper)] | None = None  # the SDK's field (interaction.md)
+
+
+class InteractionConfig(SpecModel):
+    """The room's defaults for replies (interaction.md): play_type, and whether a PLAY_NOW cut
+    replays the cut sentence (false) or skips it (true)."""
+
+    play_type: Annotated[PlayType, BeforeValidator(_upper)] | None = None
+    ignore_current_sentence: bool = False
 
 
 class ReviewConfig(SpecModel):
@@ -308,8 +318,9 @@ class LiveRoomInteractionRuleInfo(SpecModel):
 # ---- tables 24-26: play policy and video output ---------------------------------------------
 
 class LiveExitConfig(SpecModel):
-    max_live_duration: int | None = Field(None, ge=0)  # hours, 0 = unlimited
+    max_live_duration: int | None = Field(None, ge=0, le=168)  # hours, 0 = unlimited
     auto_stop_mode: AutoStopMode | None = None
+    max_exception_waiting_duration: int | None = Field(None, ge=0, le=60)  # minutes (interaction.md)
 
 
 class PlayPolicy(SpecModel):
@@ -318,6 +329,7 @@ class PlayPolicy(SpecModel):
     play_mode: PlayMode = PlayMode.TEXT
     random_play_mode: RandomPlayMode = RandomPlayMode.NONE
     need_independent_capture_client: bool | None = None
+    is_rewrite_delay: bool | None = None  # REWRITE_PLAY_SCRIPT applies from the next round
     live_exit_config: LiveExitConfig | None = None  # api-family.md
 
 
@@ -410,4 +422,5 @@ class Room(SpecModel):
     shared_config: SharedConfig | None = None
     view_mode: ViewMode = ViewMode.VERTICAL
     co_streamer_config: CoStreamerConfig | None = None
+    interaction_config: InteractionConfig | None = None
     priv_data: str | None = None

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from render.spec.models import Codec, Room, VideoConfig
-from render.spec.rules import canvas_size
+from render.spec.constraints import canvas_size
 
 
 def effective_video_config(room: Room) -> VideoConfig:

@@ -79,10 +79,10 @@ def test_missing_file(tmp_path):
 
 def test_unknown_fields_warn_but_pass(room_file, repo_root):
     room = json.loads((repo_root / "assets" / "rooms" / "example.json").read_text())
-    room["interaction_config"] = {"enable": True}
+    room["interaction_mood"] = {"enable": True}
     r = run("validate", str(room_file(room, "ex.json")))
     assert r.returncode == 0, r.stderr
-    assert "warning: interaction_config: unknown field, ignored" in r.stderr
+    assert "warning: interaction_mood: unknown field, ignored" in r.stderr
 
 
 def test_missing_asset_names_field_and_code(room_file, repo_root):

@@ -343,12 +343,12 @@ def test_five_violations_give_five_paths():
 
 def test_unknown_fields_are_warnings_not_errors():
     room = copy.deepcopy(BASE)
-    room["interaction_config"] = {"x": 1}
+    room["interaction_mood"] = {"x": 1}
     room["relation_live_platform_info"] = [{"platform": "x"}]
     room["scene_scripts"][0]["shoot_scripts"][0]["emotion"] = "HAPPY"
     room, warnings = validate_room(room)
     assert sorted(w.split(":")[0] for w in warnings) == [
-        "interaction_config", "relation_live_platform_info", "scene_scripts[0].shoot_scripts[0].emotion"]
+        "interaction_mood", "relation_live_platform_info", "scene_scripts[0].shoot_scripts[0].emotion"]
 
 
 def test_not_json_is_a_body_error_with_line_and_column(tmp_path):

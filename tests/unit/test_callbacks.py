@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from render.events import EventSink, sign
+from render.callbacks import EventSink, sign
 from render.spec.models import LiveEventCallBackConfig
 
 
