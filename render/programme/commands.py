@@ -85,7 +85,7 @@ def place(prog, done, i: int) -> None:
         if prog.room.play_policy is not None and prog.room.play_policy.is_rewrite_delay:
             prog._pending_rewrite = (room, scenes)
         else:
-            prog._apply_rewrite(room, scenes)
+            prog._apply_rewrite(room, scenes, now=True)
     elif kind == "insert":
         if cmd.command_id not in prog._waiting:  # cleaned up while it was being prepared
             return

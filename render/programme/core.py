@@ -114,6 +114,7 @@ class Programme:
         self._out: list[dict] = []
         self.on_refresh_outputs = None
         self.rules = None  # the interaction engine (render.interaction), when the room has rules
+        self._top_up()  # the first round is known before the first frame (GET_CURRENT_PLAYING_SCRIPTS)
 
     # ---- the outside: any thread ----------------------------------------------------------
     def submit(self, cmd: Command) -> Future:
@@ -536,10 +537,15 @@ class Programme:
                 keep.append(o)
         self.overlays = keep
 
-    def _apply_rewrite(self, room, scenes: dict[int, SceneState]) -> None:
+    def _apply_rewrite(self, room, scenes: dict[int, SceneState], *, now: bool = False) -> None:
+        """The rewritten scripts replace the old ones: `now`, what has not played of this round
+        (the paragraph on air finishes); else from the next round on."""
         self._old_scenes += list(self.scenes.values())
         self.room, self.scenes = room, scenes
-        self.queue = deque(q for q in self.queue if q.kind != it.PARAGRAPH or not q.first_slice)
+        if now:
+            self.queue = deque(q for q in self.queue if q.kind != it.PARAGRAPH or not q.first_slice)
+            self.round_keys = round_order(self.room, self.rng)
+            self.queue.extend(self._paragraph(s, p) for s, p in self.round_keys)
 
     def current_scripts(self) -> list[dict]:
         """GET_CURRENT_PLAYING_SCRIPTS: this round's scripts, scene by scene in play order."""

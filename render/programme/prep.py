@@ -26,8 +26,6 @@ class Prep:
         self._jobs: queue.Queue = queue.Queue()
         self._done: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = None
-        self._cancelled: set = set()
-        self._lock = threading.Lock()
         if not sync:
             self._thread = threading.Thread(target=self._run, name="programme-prep", daemon=True)
             self._thread.start()
@@ -38,11 +36,6 @@ class Prep:
         else:
             self._jobs.put((tag, fn, args))
 
-    def cancel(self, tag: Any) -> None:
-        """The result of `tag` is not wanted any more (dropped when it arrives)."""
-        with self._lock:
-            self._cancelled.add(tag)
-
     def results(self) -> list[Done]:
         out = []
         while True:
@@ -50,10 +43,6 @@ class Prep:
                 done = self._done.get_nowait()
             except queue.Empty:
                 return out
-            with self._lock:
-                if done.tag in self._cancelled:
-                    self._cancelled.discard(done.tag)
-                    continue
             out.append(done)
 
     @staticmethod
