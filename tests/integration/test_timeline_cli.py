@@ -65,7 +65,8 @@ def test_a_bad_timeline_line_is_named_before_any_work(tmp_path):
 def test_push_steered_from_stdin(tmp_path):
     with rtmp_server.RtmpServer(tmp_path) as nginx:
         ev = tmp_path / "ev.jsonl"
-        proc = subprocess.Popen([sys.executable, "-m", "render", "push", str(room(tmp_path, policy={"repeat_count": -1})),
+        path = room(tmp_path, policy={"repeat_count": -1})
+        proc = subprocess.Popen([sys.executable, "-m", "render", "push", str(path),
                                  "--url", nginx.url, "--key", "steer", "--duration", "8", "--events-out", str(ev),
                                  "--events-in", "-", "-q"], stdin=subprocess.PIPE, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
