@@ -52,8 +52,9 @@ test: setup
 bench: setup
 	$(call apt_install,$(APT_BENCH))
 	$(BIN)/python bench/compose.py
-	$(BIN)/python bench/preview.py
+	$(BIN)/python bench/preview.py --timeline
 	$(BIN)/python bench/live.py
+	$(BIN)/python bench/react.py
 
 lint: setup
 	$(BIN)/ruff check render tests bench tools
