@@ -41,6 +41,7 @@ def summary(room) -> str:
 
 
 def cmd_validate(args) -> int:
+    from render.interaction.lint import robot_warnings
     from render.spec import load_room
     from render.spec.references import check_media
 
@@ -52,7 +53,9 @@ def cmd_validate(args) -> int:
         else:
             print("\n".join(e.lines()), file=sys.stderr)
         return 2
-    problems = check_media(loaded.room, _library(args, loaded))
+    library = _library(args, loaded)
+    problems = check_media(loaded.room, library)
+    loaded.warnings += robot_warnings(loaded.room, library)
     if args.json:
         body = ({"valid": True, "warnings": loaded.warnings} if not problems else
                 {"error_code": problems[0].code, "error_msg": "; ".join(p.message for p in problems)})
