@@ -3,6 +3,7 @@ priority and a maximum age, and gift merging before matching. Memory is bounded 
 the queue holds at most `size` replies, the merger at most `max_pending` open gift windows."""
 from __future__ import annotations
 
+import bisect
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -36,8 +37,7 @@ class ReplyQueue:
 
     def push(self, reply: Reply) -> list[Dropped]:
         self._seq += 1
-        self._items.append((reply.priority, self._seq, reply))
-        self._items.sort(key=lambda t: (t[0], t[1]))
+        bisect.insort(self._items, (reply.priority, self._seq, reply), key=lambda t: (t[0], t[1]))
         if len(self._items) <= self.size:
             return []
         return [Dropped(self._items.pop()[2], "QUEUE_FULL")]

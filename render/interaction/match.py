@@ -34,11 +34,11 @@ def _value(e) -> str | None:
 def lookup(content: Any, name: str, default: Any = _MISSING) -> Any:
     """A field of event content: a dotted path (`gift.giftNum`) from the top, else a bare name
     found at any depth (the first in document order, breadth first)."""
-    if not name or not isinstance(content, Mapping):
+    if not name or not isinstance(content, dict):
         return default
     node = content
     for part in name.split("."):
-        if isinstance(node, Mapping) and part in node:
+        if isinstance(node, dict) and part in node:
             node = node[part]
         else:
             break
@@ -52,7 +52,7 @@ def lookup(content: Any, name: str, default: Any = _MISSING) -> Any:
         for node in level:
             if name in node:
                 return node[name]
-            nxt += [v for v in node.values() if isinstance(v, Mapping)]
+            nxt += [v for v in node.values() if isinstance(v, dict)]
         level = nxt
     return default
 
@@ -235,15 +235,17 @@ def step(state: MatchState, event, now: float, scene: str | None) -> tuple[Match
             continue
         rs = per_rule[rule.key]
         values, oks = {}, []
-        aggs = list(rs.aggs)
+        aggs = None
         for i, tag in enumerate(rule.tags):
             v = _field(event, tag.name) if tag.name else _MISSING
             if tag.operation in ("COUNT", "SUM", "AVG"):
+                aggs = aggs or list(rs.aggs)
                 aggs[i] = aggs[i].add(1 if (not tag.name and tag.operation == "COUNT") else v)
                 v = aggs[i].result(tag.operation)
             oks.append(tag.holds(v))
             values[tag.name or tag.operation] = None if v is _MISSING else v
-        per_rule[rule.key] = rs = RuleState(tuple(aggs), rs.last_fired)
+        if aggs is not None:
+            per_rule[rule.key] = RuleState(tuple(aggs), rs.last_fired)
         if rule.scenes is not None and scene not in rule.scenes:
             continue
         if rule.relation == "OR":

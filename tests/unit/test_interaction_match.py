@@ -91,7 +91,8 @@ CASES = {
         [(ViewerEvent(3, {"count": 8}), 0), (LIKE, 1), (LIKE, 2)], [[], [], ["s"]]),
     "AVG level": (
         [rule("v", tag("level", "MATH_GE", "5", "AVG"))],
-        [(comment("x", level=2), 0), (comment("x", level=6), 1), (comment("x", level=8), 2), (comment("x", level=5), 3)],
+        [(comment("x", level=2), 0), (comment("x", level=6), 1), (comment("x", level=8), 2),
+         (comment("x", level=5), 3)],
         [[], [], ["v"], ["v"]]),
     "EQUAL on an aggregate compares its text": (
         [rule("c", tag("", "EQUAL", "2", "COUNT"), event_type=2)],
@@ -142,9 +143,6 @@ CASES = {
     "events during suppression still count": (
         [rule("c", tag("", "MATH_GE", "2", "COUNT"), tw=10)],
         [(comment("x"), t) for t in (0, 1, 2, 3, 12)], [[], ["c"], [], [], ["c"]]),
-    "the losing rule keeps counting; the winner resets": (
-        [rule("w", tag("", "MATH_GE", "1", "COUNT"), priority=1), rule("l", tag("", "MATH_GE", "2", "COUNT"), priority=2)],
-        [(comment("x"), 0), (comment("x"), 1)], [["w"], ["w"]]),
     "sentences (type 10) match the script": (
         [rule("k", tag("content", "REGEX", "gift box"), event_type=10, mode="SHOW_LAYER")],
         [(ViewerEvent(10, {"content": "Look at this gift box."}), 0), (comment("gift box"), 1)], [["k"], []]),
@@ -167,6 +165,18 @@ def test_hit_carries_the_values_compared():
     state, hits = step(state, gift(2), 0, None)
     state, hits = step(state, gift(3), 1, None)
     assert hits[0].values == {"giftNum": 5.0, "giftName": "rose"}
+
+
+def test_a_losing_rule_keeps_counting_the_winner_resets():
+    rules = [rule("w", tag("", "MATH_GE", "1", "COUNT"), priority=1, tw=10),
+             rule("l", tag("", "MATH_GE", "1", "COUNT"), priority=2)]
+    state = initial_state(compile_rules(rules))
+    state, hits = step(state, comment("x"), 0, None)
+    assert [(h.rule.key, h.values) for h in hits] == [("w", {"COUNT": 1})]  # l matched and lost
+    state, hits = step(state, comment("x"), 1, None)
+    assert [(h.rule.key, h.values) for h in hits] == [("l", {"COUNT": 2})]  # w suppressed; l counted both
+    state, hits = step(state, comment("x"), 11, None)
+    assert [(h.rule.key, h.values) for h in hits] == [("w", {"COUNT": 2})]  # reset by its fire at 0
 
 
 def test_viewer_count_updates_viewers_only():
