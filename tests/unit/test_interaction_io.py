@@ -108,7 +108,7 @@ def test_feed_flushes_every_half_second():
     sent_at = []
 
     def produce():
-        for i in range(3):
+        for _ in range(3):
             writer.write(json.dumps({"type": 3, "content": json.dumps({"user": {"name": "a"}})}) + "\n")
             writer.flush()
             sent_at.append(time.monotonic())
@@ -138,7 +138,8 @@ def test_feed_flushes_every_half_second():
         srv.shutdown()
         srv.server_close()
     assert result.batches == 3 and [b["total"] for b, _ in got] == [1, 1, 1]
-    assert all(0.3 < at - s < 0.75 for (_, at), s in zip(got, sent_at)), [at - s for (_, at), s in zip(got, sent_at)]
+    lags = [at - s for (_, at), s in zip(got, sent_at, strict=True)]
+    assert all(0.3 < lag < 0.75 for lag in lags), lags
 
 
 def test_feed_skips_malformed_lines_and_says_which(server):
