@@ -13,6 +13,7 @@ Called from one thread (the programme's frame thread); nothing here blocks or do
 from __future__ import annotations
 
 import random
+import time
 import uuid
 
 from render.interaction import match
@@ -37,6 +38,7 @@ class Interaction:
         self._state = match.initial_state(match.compile_rules(room.interaction_rules))
         self._queue = ReplyQueue(queue_size, max_age)
         self._gifts = GiftMerger(merge_window)
+        self._scene: str | None = None  # the last scene reported: merged gifts match in it
 
     @property
     def viewers(self) -> int | None:
@@ -50,6 +52,7 @@ class Interaction:
         return len(self._queue)
 
     def on_event(self, ev: ViewerEvent, now: float, scene: str | None) -> list:
+        self._scene = scene
         if ev.type == GIFT:
             actions = []
             for t0, merged in self._gifts.add(ev, now):
@@ -59,9 +62,12 @@ class Interaction:
 
     def on_sentence(self, text: str, now: float, scene: str | None) -> list:
         """The streamer starts a scripted sentence (event type 10)."""
-        return self._match(ViewerEvent(SENTENCE, {"content": text}, 0), now, now, scene)
+        self._scene = scene
+        return self._match(ViewerEvent(SENTENCE, {"content": text}, int(time.time() * 1000)), now, now, scene)
 
     def tick(self, now: float, scene: str | None = None) -> list:
+        """Matches the gifts whose merge window has closed, in `scene` (default: the last one reported)."""
+        scene = self._scene if scene is None else scene
         actions = []
         for t0, merged in self._gifts.due(now):
             actions += self._match(merged, t0, now, scene)

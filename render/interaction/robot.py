@@ -224,8 +224,8 @@ def answer_stream(reply, library) -> Iterator[str]:
             except queue.Empty:
                 log.warning("robot %s: no complete answer within %.1f s", robot.id, ep.timeout)
                 break
-            if item is None:
-                return
+            if item is None:  # the stream ended: an empty answer falls back too
+                break
             if isinstance(item, Exception):
                 log.warning("robot %s: endpoint failed (%s)", robot.id, item)
                 break

@@ -173,9 +173,10 @@ def test_gift_merge_per_user_and_gift_within_window():
 
 
 def test_gift_merge_before_matching():
-    eng = Interaction(room(rule("big", tag("giftNum", "MATH_GE", "5"), event_type=4)), None)
-    assert eng.on_event(gift(2), 0.0, None) == [] and eng.on_event(gift(3), 1.0, None) == []
-    actions = eng.tick(3.0)
+    eng = Interaction(room(rule("big", tag("giftNum", "MATH_GE", "5"), event_type=4, scenes=["S"])), None)
+    assert eng.on_event(gift(2), 0.0, "S") == [] and eng.on_event(gift(3), 1.0, "S") == []
+    assert eng.tick(2.9) == []
+    actions = eng.tick(3.0)  # in the last scene reported
     assert [a.message["values"] for a in actions if isinstance(a, Observe)] == [{"giftNum": 5}]
 
 

@@ -23,9 +23,9 @@ def ask(question, robot_id="robot_shop_assistant", fallback="Thanks for asking!"
 
 
 @pytest.mark.parametrize("question,starts", [
-    ("How much is this?", SHOP), ("what's the price of the red one", SHOP), ("这个多少钱？", SHOP),
-    ("请问包邮吗", "Shipping is free"), ("几天能发货呀", "Orders ship within 48 hours"),
-    ("can I return it?", "Seven-day returns"), ("有优惠券吗", "Follow the room"),
+    ("How much is this?", SHOP), ("what's the price of the red one", SHOP), ("这个多少钱？", "今晚礼盒99元"),
+    ("请问包邮吗", "全场包邮"), ("几天能发货呀", "48小时内发货"), ("when will my order ship?", "Orders ship within"),
+    ("can I return it?", "Seven-day returns"), ("有优惠券吗", "关注直播间"),
     ("hello everyone", "Thanks for asking!"), ("主播好漂亮", "Thanks for asking!"), ("you", "Thanks for asking!"),
 ])
 def test_embedded_robot_answers_by_similarity(question, starts):
@@ -139,6 +139,11 @@ def test_endpoint_timeout_falls_back_to_the_list(llm, tmp_path):
 
 def test_endpoint_error_falls_back(llm, tmp_path):
     llm["script"] = 503
+    assert answer(ask("how much is it", "robot_llm"), endpoint_library(tmp_path, llm["url"])) == "It is 99 yuan."
+
+
+def test_empty_endpoint_answer_falls_back(llm, tmp_path):
+    llm["script"] = [(0, ""), (0, "  ")]
     assert answer(ask("how much is it", "robot_llm"), endpoint_library(tmp_path, llm["url"])) == "It is 99 yuan."
 
 
