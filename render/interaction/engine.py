@@ -5,7 +5,8 @@
     actions = engine.on_sentence(text, now, scene)
     actions = engine.tick(now)                    # gift merge windows that have closed
     reply, dropped = engine.next_reply(now)       # Reply | None, [Observe]
-    engine.replace_rules(rules)
+    engine.replace_rules(rules)                   # -> [Observe] for replies of rules that are gone
+    engine.pending_replies(); engine.cancel_replies(ids=None)   # queued replies; CLEAN_UP_INSERT_COMMAND
     engine.viewers                                # last viewer count (type 6), or None
 
 Called from one thread (the programme's frame thread); nothing here blocks or does I/O.
@@ -76,6 +77,15 @@ class Interaction:
     def next_reply(self, now: float) -> tuple[Reply | None, list[Observe]]:
         reply, dropped = self._queue.pop(now)
         return reply, [o for d in dropped for o in self._dropped(d)]
+
+    def pending_replies(self) -> list[Reply]:
+        """Queued replies not yet taken by next_reply, in play order (for insert listings)."""
+        return self._queue.replies()
+
+    def cancel_replies(self, reply_ids=None) -> list[Observe]:
+        """CLEAN_UP_INSERT_COMMAND: drops the queued replies with those ids (None: all), reported."""
+        ids = None if reply_ids is None else set(reply_ids)
+        return [o for d in self._queue.clear("CLEANED_UP", ids) for o in self._dropped(d)]
 
     def replace_rules(self, rules) -> list[Observe]:
         """REWRITE_INTERACTION_RULES: the new rules from now on (a rule unchanged keeps its counts and

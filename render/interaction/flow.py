@@ -20,7 +20,7 @@ MAX_PENDING = 1000  # open merge windows at most; the oldest is matched early be
 @dataclass(frozen=True)
 class Dropped:
     reply: Reply
-    reason: str  # QUEUE_FULL | EXPIRED | RULES_REPLACED
+    reason: str  # QUEUE_FULL | EXPIRED | RULES_REPLACED | CLEANED_UP
 
 
 class ReplyQueue:
@@ -53,10 +53,16 @@ class ReplyQueue:
             return reply, dropped
         return None, dropped
 
-    def clear(self, reason: str) -> list[Dropped]:
-        out = [Dropped(r, reason) for _, _, r in self._items]
-        self._items.clear()
+    def clear(self, reason: str, reply_ids=None) -> list[Dropped]:
+        """Drops every queued reply, or those whose reply_id is in `reply_ids`."""
+        out = [Dropped(r, reason) for _, _, r in self._items if reply_ids is None or r.reply_id in reply_ids]
+        gone = {id(d.reply) for d in out}
+        self._items = [t for t in self._items if id(t[2]) not in gone]
         return out
+
+    def replies(self) -> list[Reply]:
+        """The queued replies in the order they will play."""
+        return [r for _, _, r in self._items]
 
 
 def _gift_key(ev: ViewerEvent) -> tuple[str, str] | None:

@@ -189,6 +189,19 @@ def test_replace_rules_drops_replies_of_removed_rules():
     assert eng.next_reply(0)[0].rule_index == "b" and eng.queued() == 0
 
 
+def test_pending_and_cancelled_replies():
+    eng = Interaction(room(rule("a")), None)
+    for _ in range(3):
+        eng.on_event(comment("x"), 0, None)
+    ids = [r.reply_id for r in eng.pending_replies()]
+    assert len(ids) == 3 and len(set(ids)) == 3
+    dropped = eng.cancel_replies([ids[1]])
+    assert [(o.event_type, o.message["reply_id"], o.message["reason"]) for o in dropped] == \
+        [("REPLY_COMMAND_FINISH", ids[1], "CLEANED_UP"), ("RULE_DROPPED", ids[1], "CLEANED_UP")]
+    assert [r.reply_id for r in eng.pending_replies()] == [ids[0], ids[2]]
+    assert len(eng.cancel_replies()) == 4 and eng.next_reply(0) == (None, [])
+
+
 def test_flood_memory_is_bounded():
     """100k comments through on_event: the state stays the same size whatever the count."""
     rules = [rule("price", tag("content", "REGEX", "price"), priority=1, tw=0),
