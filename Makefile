@@ -54,6 +54,7 @@ bench: setup
 	$(BIN)/python bench/compose.py
 	$(BIN)/python bench/preview.py
 	$(BIN)/python bench/live.py
+	$(BIN)/python bench/interaction.py
 
 lint: setup
 	$(BIN)/ruff check render tests bench tools
