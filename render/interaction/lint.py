@@ -46,7 +46,10 @@ def rule_warnings(room) -> list[str]:
         elif rule.event_type == 6 and (trig and (trig.reply_texts or trig.reply_audios or trig.reply_mode)):
             out.append(f"{at}.event_type: 6 (viewer count) only updates the count DYNAMIC text shows; "
                        "this rule never fires")
-        for t, tag in enumerate((rule.hit_condition.tags or []) if rule.hit_condition else []):
+        hc = rule.hit_condition
+        if hc and _v(hc.relation) == "RESERVED" and hc.tags:
+            out.append(f"{at}.hit_condition.tags: a RESERVED rule does not check its tags; they are ignored")
+        for t, tag in enumerate((hc.tags or []) if hc else []):
             tat = f"{at}.hit_condition.tags[{t}]"
             op, match, name = _v(tag.operation) or "NONE", _v(tag.match) or "EQUAL", tag.tag or ""
             if match in _MATH and number(tag.value) is None:

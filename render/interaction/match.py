@@ -248,9 +248,11 @@ def step(state: MatchState, event, now: float, scene: str | None) -> tuple[Match
             per_rule[rule.key] = RuleState(tuple(aggs), rs.last_fired)
         if rule.scenes is not None and scene not in rule.scenes:
             continue
-        if rule.relation == "OR":
+        if rule.relation == "RESERVED":  # table 16: "does not check other matching conditions"
+            ok = True
+        elif rule.relation == "OR":
             ok = any(oks) if oks else True
-        else:  # AND, and a RESERVED rule's own tags (if any) must all hold too
+        else:
             ok = all(oks)
         if ok:
             matched.append((rule, values))

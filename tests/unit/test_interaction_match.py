@@ -115,6 +115,8 @@ CASES = {
     "RESERVED is blocked by a matching SHOW_LAYER rule too": (
         [rule("r", relation="RESERVED"), rule("l", tag("content", "REGEX", "wow"), mode="SHOW_LAYER")],
         [(comment("wow"), 0), (comment("meh"), 1)], [["l"], ["r"]]),
+    "RESERVED does not check its own tags": (
+        [rule("r", tag("content", "EQUAL", "never"), relation="RESERVED")], [(comment("x"), 0)], [["r"]]),
     "RESERVED of another event type does not count": (
         [rule("r", relation="RESERVED", event_type=2), rule("p")], [(ViewerEvent(2, {}), 0)], [["r"]]),
     # priority -------------------------------------------------------------------------------
