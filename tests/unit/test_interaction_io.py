@@ -189,6 +189,18 @@ def test_validate_errors_on_a_bad_regex_naming_the_field(tmp_path):
            "valid regular expression" in r.stderr
 
 
+def test_rewrite_rules_command_rejects_a_bad_regex():
+    from render.errors import SpecError
+    from render.spec.commands import parse_command
+
+    with pytest.raises(SpecError) as e:
+        parse_command({"command": "REWRITE_INTERACTION_RULES",
+                       "params": {"interaction_rules": [rule("a"), rule("b", tag("content", "REGEX", "[a-"))]}})
+    assert e.value.details[0].startswith("params.interaction_rules[1].hit_condition.tags[0].value: '[a-' is not")
+    ok = parse_command({"command": "REWRITE_INTERACTION_RULES", "params": {"interaction_rules": [rule("a")]}})
+    assert ok.params.interaction_rules[0].rule_index == "a"
+
+
 def test_validate_warns_about_rules_that_never_fire(tmp_path):
     rules = [rule("a", tag("content", "MATH_GT", "3")),
              with_trigger(rule("b"), reply_texts=[]),
