@@ -240,7 +240,8 @@ def answer_stream(reply, library) -> Iterator[str]:
 
 
 def answer(reply, library) -> str:
-    """The whole answer (blocking): the robot's, else the list's, else the rule's reply text."""
+    """The whole answer (blocking): the robot's, else the list's, else the rule's reply text;
+    "" when there is none of them (nothing to say)."""
     parts = list(answer_stream(reply, library))
     out = ""
     for p in parts:

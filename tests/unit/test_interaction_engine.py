@@ -233,3 +233,29 @@ def test_flood_memory_is_bounded():
     flood(70_000, 30.0)  # 100k in all
     assert eng.queued() <= 20
     assert len(pickle.dumps((eng._state, eng._picker._next))) <= size + 64  # the state's size is flat
+
+
+def test_the_documented_example_rule(repo_root):
+    """docs/interaction.md's example does what the page says."""
+    doc = (repo_root / "docs" / "interaction.md").read_text(encoding="utf-8")
+    example = json.loads(doc.split("```json", 1)[1].split("```", 1)[0])
+    eng = Interaction(room(example, scene_scripts=[{"script_name": n, "shoot_scripts": [{"text_config": {"text": "x"}}]}
+                                                   for n in ("Welcome", "Product")]), None, seed=0)
+    big = ViewerEvent(4, {"user": {"userId": "u9", "name": "Ana", "level": 4},
+                          "gift": {"giftName": "rocket", "giftNum": 1, "giftValue": 60, "totalValue": 60}})
+    eng.on_event(big, 0.0, "Product")
+    eng.on_event(big, 1.0, "Product")  # merged with the first: 2 rockets, 120
+    actions = eng.tick(3.0)
+    assert [a.message["values"] for a in actions if isinstance(a, Observe)] == [{"gift.totalValue": 120, "level": 4}]
+    reply, _ = eng.next_reply(3.0)
+    assert (reply.text, reply.role, reply.play_type) == ("Thank you Ana for 2 rocket!", "CO_STREAMER", "INSERT")
+    assert reply.layers[0].text_config.text_context == "Ana sent rocket! {numberOfViewers} watching"
+    eng.on_event(big, 10.0, "Product")
+    eng.on_event(big, 10.5, "Product")
+    assert eng.tick(13.5) == []  # 120 again, but within the 30 s window
+    eng.on_event(big, 40.0, "Welcome")
+    assert eng.tick(43.0) == []  # 180 summed since the fire, but not in Product
+    eng.on_event(big, 50.0, "Product")
+    assert [a.message["values"] for a in eng.tick(53.0) if isinstance(a, Observe)] == \
+        [{"gift.totalValue": 240, "level": 4}]
+    assert eng.next_reply(53.0)[0].text == "Ana, you are amazing!"
