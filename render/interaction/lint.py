@@ -3,7 +3,7 @@ does not compile) and warnings (rules that can never fire or say nothing). Pure 
 `robot_warnings`, which looks robots up in the asset library."""
 from __future__ import annotations
 
-import re
+import regex
 
 from render.interaction.match import REPLY_MODES, number
 
@@ -27,8 +27,8 @@ def rule_errors(room) -> list[tuple[str, str]]:
         for t, tag in enumerate((rule.hit_condition.tags or []) if rule.hit_condition else []):
             if _v(tag.match) == "REGEX":
                 try:
-                    re.compile(tag.value or "")
-                except re.error as e:
+                    regex.compile(tag.value or "")
+                except regex.error as e:
                     out.append((f"interaction_rules[{r}].hit_condition.tags[{t}].value",
                                 f"{tag.value!r} is not a valid regular expression ({e})"))
     return out

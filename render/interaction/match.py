@@ -11,15 +11,23 @@ fired, and when it last fired; nothing keeps the events themselves.
 from __future__ import annotations
 
 import json
+import logging
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import regex
+
 from render.spec.models import LiveRoomInteractionRuleInfo
 
+log = logging.getLogger(__name__)
+
 MATCHED_TYPES = (1, 2, 3, 4, 10)
+# A REGEX runs on the frame thread against viewers' text: the `regex` module's timeout keeps a
+# pathological pattern (catastrophic backtracking) from stalling the stream; such a search fails.
+REGEX_TIMEOUT = 0.02
+MAX_TEXT = 2000  # characters of a value a REGEX or EQUAL looks at
 VIEWER_COUNT = 6
 REPLY_MODES = ("SYSTEM_REPLY", "CALLBACK", "SYSTEM_REPLY_AND_CALLBACK", "INTELLIGENT_REPLY")
 _MISSING = object()
@@ -89,7 +97,7 @@ class Tag:
     operation: str  # NONE | COUNT | SUM | AVG
     match: str      # EQUAL | REGEX | MATH_*
     value: str
-    pattern: re.Pattern | None = None  # REGEX, when it compiles
+    pattern: regex.Pattern | None = None  # REGEX, when it compiles
     number: float | None = None        # MATH_*, when value is a number
 
     def holds(self, v: Any) -> bool:
@@ -98,7 +106,14 @@ class Tag:
         if self.match == "EQUAL":
             return text(v) == self.value
         if self.match == "REGEX":
-            return self.pattern is not None and self.pattern.search(text(v)) is not None
+            if self.pattern is None:
+                return False
+            try:
+                return self.pattern.search(text(v)[:MAX_TEXT], timeout=REGEX_TIMEOUT) is not None
+            except TimeoutError:
+                log.warning("REGEX %r gave up after %.2f s on a %d-character value", self.value, REGEX_TIMEOUT,
+                            len(text(v)))
+                return False
         n = number(v)
         return n is not None and self.number is not None and _CMP[self.match](n, self.number)
 
@@ -128,8 +143,8 @@ def compile_tag(t) -> Tag:
     pattern = None
     if match == "REGEX":
         try:
-            pattern = re.compile(value)
-        except re.error:
+            pattern = regex.compile(value)
+        except regex.error:
             pattern = None  # never matches; validate reports it (lint.rule_errors)
     return Tag(t.tag or "", _value(t.operation) or "NONE", match, value, pattern,
                number(value) if match in _CMP else None)

@@ -52,6 +52,10 @@ CASES = {
     "REGEX searches": (
         [rule("a", tag("content", "REGEX", "price|多少钱"))],
         [(comment("what's the price?"), 0), (comment("这个多少钱"), 1), (comment("nice"), 2)], [["a"], ["a"], []]),
+    "REGEX with \\p{Han}": (
+        [rule("a", tag("content", "REGEX", r"^\p{Han}+$"))], [(comment("你好"), 0), (comment("hi"), 1)], [["a"], []]),
+    "a REGEX that backtracks forever gives up": (
+        [rule("a", tag("content", "REGEX", "(a|aa)+$"))], [(comment("a" * 60 + "!"), 0)], [[]]),
     "invalid REGEX never matches": (
         [rule("a", tag("content", "REGEX", "(unclosed"))], [(comment("(unclosed"), 0)], [[]]),
     "MATH_GT/GE/LT/LE/EQ on numbers and numeric text": (
