@@ -59,6 +59,7 @@ bench: setup
 	$(BIN)/python bench/preview.py --timeline
 	$(BIN)/python bench/live.py
 	$(BIN)/python bench/react.py
+	$(BIN)/python bench/interaction.py
 
 lint: setup
 	$(BIN)/ruff check render tests bench tools
