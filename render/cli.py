@@ -7,6 +7,7 @@ import math
 import os
 import signal
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -134,8 +135,9 @@ def _positive(value: float | None, flag: str) -> None:
         raise SpecError(f"{flag}: must be a positive number of seconds, not {value}")
 
 
-def _writable(path: str | None, flag: str) -> Path | None:
-    """An output path whose folder exists, checked before any work."""
+def _writable(path: str | None, flag: str, *, not_same_as: Path | None = None) -> Path | None:
+    """An output path that can be written, checked before any work: its folder exists and takes
+    a new file, it is not a folder, and it is not the path of another output (`not_same_as`)."""
     from render.errors import SpecError
 
     if path is None:
@@ -143,6 +145,15 @@ def _writable(path: str | None, flag: str) -> Path | None:
     out = Path(path)
     if not out.parent.is_dir():
         raise SpecError(f"{flag}: the folder {out.parent} does not exist")
+    if out.is_dir():
+        raise SpecError(f"{flag}: {out} is a folder, not a file")
+    if not_same_as is not None and out.resolve() == not_same_as.resolve():
+        raise SpecError(f"{flag}: {out} is also the video output; give another file")
+    try:  # what os.access cannot tell (root, read-only file systems): create a file there
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", suffix=".probe"):
+            pass
+    except OSError as e:
+        raise SpecError(f"{flag}: {out} cannot be written ({e.strerror or e})") from None
     return out
 
 
@@ -162,6 +173,7 @@ def cmd_push(args) -> int:
 
 
 def cmd_frame(args) -> int:
+    from render.compose import PICTURE_FORMATS
     from render.errors import SpecError
     from render.still import render_still
 
@@ -172,6 +184,9 @@ def cmd_frame(args) -> int:
     if not (math.isfinite(args.at) and args.at >= 0):
         raise SpecError(f"--at: {args.at} must be a time in seconds, 0 or more")
     out = _writable(args.output, "--output")
+    if out.suffix.lower() not in PICTURE_FORMATS:
+        raise SpecError(f"--output: {out.name} is not a picture file name; use "
+                        f"{', '.join(PICTURE_FORMATS)}")
     render_still(loaded, _library(args, loaded), args.scene, args.at, out)
     print(f"wrote {out} (scene {args.scene} at {args.at:g} s)")
     return 0
@@ -181,7 +196,8 @@ def cmd_preview(args) -> int:
     from render.preview import preview
 
     _positive(args.duration, "--duration")
-    out, events = _writable(args.output, "--output"), _writable(args.events_out, "--events-out")
+    out = _writable(args.output, "--output")
+    events = _writable(args.events_out, "--events-out", not_same_as=out)
     loaded = _load(args)
     result = preview(loaded, _library(args, loaded), out, duration=args.duration, seed=args.seed,
                      events_out=events, quiet=args.quiet)

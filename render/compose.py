@@ -232,14 +232,19 @@ class SceneCompositor:
         return Image.fromarray(i420_to_rgb(self.frame_i420(t, level, subtitle)))
 
 
+PICTURE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}  # by file suffix
+
+
 def save_png(image: Image.Image, out_path) -> Path:
-    """Write a PNG to a temp name beside it and rename: no half-written file on failure."""
+    """Write the picture in the format its name says (PNG unless .jpg/.jpeg/.webp) to a temp name
+    beside it and rename: no half-written file on failure."""
     out = Path(out_path)
+    fmt = PICTURE_FORMATS.get(out.suffix.lower(), "PNG")
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        image.save(tmp, format="PNG")
+        (image if fmt == "PNG" else image.convert("RGB")).save(tmp, format=fmt)
         os.replace(tmp, out)
     except OSError as e:
         tmp.unlink(missing_ok=True)
-        raise OutputError(f"{out}: cannot write the PNG ({e.strerror or e})") from None
+        raise OutputError(f"{out}: cannot write the {fmt} picture ({e.strerror or e})") from None
     return out
