@@ -53,7 +53,7 @@ def cmd_validate(args) -> int:
         else:
             print("\n".join(e.lines()), file=sys.stderr)
         return 2
-    problems = check_media(loaded.room, _library(args, loaded))
+    problems = check_media(loaded.room, _library(args, loaded), open_files=True)
     if args.json:
         body = ({"valid": True, "warnings": loaded.warnings} if not problems else
                 {"error_code": problems[0].code, "error_msg": "; ".join(p.message for p in problems)})
