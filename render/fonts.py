@@ -1,7 +1,7 @@
-"""The spec's font names -> the freely licensed fonts in fonts/ (subset by tools/subset_fonts.py).
+"""The spec's font names -> the freely licensed fonts in render/data/fonts/ (subset by tools/subset_fonts.py).
 
 HarmonyOS_Sans_SC_Black/_Regular/_Thin -> Noto Sans CJK SC Black/Regular/Thin; fzyouh -> Smiley
-Sans (all SIL OFL 1.1, licences in fonts/LICENSE-*.txt). A character a font lacks is drawn with
+Sans (all SIL OFL 1.1, licences in render/data/fonts/LICENSE-*.txt). A character a font lacks is drawn with
 the next font of `fallbacks(name)` that has it (or the font's own "missing glyph" box).
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from PIL import ImageFont
 
 from render.errors import InternalError
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
+FONT_DIR = Path(__file__).resolve().parent / "data" / "fonts"  # shipped in the wheel
 FONT_FILES = {
     "HarmonyOS_Sans_SC_Black": "NotoSansSC-Black.otf",
     "HarmonyOS_Sans_SC_Regular": "NotoSansSC-Regular.otf",
