@@ -21,11 +21,18 @@ def _library(args, loaded):
     return AssetLibrary.default(base_dir=loaded.base_dir, extra_dirs=[Path(d) for d in args.assets or []])
 
 
+def _warnings(loaded) -> list[str]:
+    """The spec's warnings and the render's (characters no font has, a subtitle box off the canvas)."""
+    from render.compose import render_warnings
+
+    return loaded.warnings + render_warnings(loaded.room)
+
+
 def _load(args):
     from render.spec import load_room
 
     loaded = load_room(args.room)
-    for w in loaded.warnings:
+    for w in _warnings(loaded):
         print(f"warning: {w}", file=sys.stderr)
     return loaded
 
@@ -54,12 +61,13 @@ def cmd_validate(args) -> int:
             print("\n".join(e.lines()), file=sys.stderr)
         return 2
     problems = check_media(loaded.room, _library(args, loaded), open_files=True)
+    warnings = _warnings(loaded)
     if args.json:
-        body = ({"valid": True, "warnings": loaded.warnings} if not problems else
+        body = ({"valid": True, "warnings": warnings} if not problems else
                 {"error_code": problems[0].code, "error_msg": "; ".join(p.message for p in problems)})
         print(json.dumps(body, ensure_ascii=False))
     else:
-        for w in loaded.warnings:
+        for w in warnings:
             print(f"warning: {w}", file=sys.stderr)
         for p in problems:
             print("\n".join(p.lines()), file=sys.stderr)

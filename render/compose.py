@@ -86,6 +86,12 @@ class SceneCompositor:
     def size(self) -> tuple[int, int]:
         return self.view.ow, self.view.oh
 
+    def subtitle_cues(self, cues: list) -> list:
+        """The sentence cues of a clip as this scene shows them (long ones paged, no blink)."""
+        from render.speech.cues import subtitle_cues
+
+        return subtitle_cues(cues, self._subs.pages if self._subs is not None else None)
+
     # ---- building -------------------------------------------------------------------------------
     def _items(self, library) -> list:
         """Everything on the picture, bottom first: (RGBA, x, y) statics and dynamic items."""
@@ -233,6 +239,15 @@ class SceneCompositor:
 
 
 PICTURE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}  # by file suffix
+
+
+def render_warnings(room: Room) -> list[str]:
+    """What would draw badly without failing: characters no font has, a subtitle box off the canvas."""
+    from render.layers.subtitle import placement_warnings
+    from render.layers.text import glyph_warnings
+
+    vc = effective_video_config(room)
+    return glyph_warnings(room, bool(vc.is_subtitle_enable)) + placement_warnings(room)
 
 
 def save_png(image: Image.Image, out_path) -> Path:

@@ -9,8 +9,8 @@ import threading
 from pathlib import Path
 
 from render.assets import AssetLibrary
-from render.errors import OutputError, SpecError
 from render.callbacks import EventSink
+from render.errors import OutputError, SpecError
 from render.live import LiveStats, run_live
 from render.preview import encode_settings
 from render.sinks import RtmpOutput, all_given_up

@@ -96,7 +96,8 @@ class Show:
         self.gap = round(PARAGRAPH_GAP * self.fps)
         self.frames_of = {k: c.frames(self.fps) for k, c in self.clips.items()}
         self._levels = {k: c.levels(self.fps) for k, c in self.clips.items()}
-        self._cue_text = {k: self._subtitle_track(c) for k, c in self.clips.items()}
+        self._cue_text = {k: self._subtitle_track(c, self.compositors[k[0]].subtitle_cues(c.cues))
+                          for k, c in self.clips.items()}
 
     def close(self) -> None:
         """Release the decoders of the scenes' videos (the render is over)."""
@@ -112,10 +113,10 @@ class Show:
                 beds.append((samples, BED_GAIN[kind], loops))
         return beds
 
-    def _subtitle_track(self, clip: Clip) -> list[str | None]:
+    def _subtitle_track(self, clip: Clip, cues) -> list[str | None]:
         """The subtitle text of each frame of a clip (None between sentences)."""
         track: list[str | None] = [None] * clip.frames(self.fps)
-        for cue in clip.cues:
+        for cue in cues:
             a, b = cue.frames(self.fps)
             for i in range(a, min(b, len(track))):
                 track[i] = cue.text

@@ -1,7 +1,6 @@
 """Honest outcomes of the CLI: outputs refused before any work, a push that reached nobody fails."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -58,7 +57,6 @@ def test_frame_refuses_an_unknown_picture_format_before_work(tmp_path):
 @pytest.mark.slow
 def test_a_push_that_never_connected_fails_whatever_the_duration(tmp_path):
     url = f"rtmp://127.0.0.1:{rtmp_server.free_port()}/live"
-    t0 = time.monotonic()
     r = smartlive("push", room(tmp_path, policy={"repeat_count": -1}), "--url", url, "--key", "k",
                   "--duration", 3, "-q")
     assert r.returncode == 1, r.stderr + r.stdout
