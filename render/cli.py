@@ -48,20 +48,37 @@ def summary(room) -> str:
             f"{len(room.interaction_rules or [])} interaction rule(s); {outputs} RTMP output(s)")
 
 
+def _salvaged(path: str):
+    """The valid parts of a room file that failed the spec, to check its media too (or None)."""
+    from render.spec.load import LoadedRoom, salvage_room
+
+    try:
+        room = salvage_room(json.loads(Path(path).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
+    return LoadedRoom(room, [], Path(path).resolve().parent, path) if room is not None else None
+
+
 def cmd_validate(args) -> int:
+    """Every stage's problems in one run: the spec's, then (on what is valid) every media file
+    opened as the render opens it; warnings for what would draw badly."""
+    from render.errors import SpecError
     from render.spec import load_room
     from render.spec.references import check_media
 
+    problems: list[RenderError] = []
     try:
         loaded = load_room(args.room)
+    except SpecError as e:  # the rest of the room is still checked
+        problems.append(e)
+        loaded = _salvaged(args.room)
     except RenderError as e:
-        if args.json:
-            print(json.dumps(e.body(), ensure_ascii=False))
-        else:
-            print("\n".join(e.lines()), file=sys.stderr)
-        return 2
-    problems = check_media(loaded.room, _library(args, loaded), open_files=True)
-    warnings = _warnings(loaded)
+        problems.append(e)
+        loaded = None
+    warnings = []
+    if loaded is not None:
+        problems += check_media(loaded.room, _library(args, loaded), open_files=True)
+        warnings = _warnings(loaded) if not problems else loaded.warnings
     if args.json:
         body = ({"valid": True, "warnings": warnings} if not problems else
                 {"error_code": problems[0].code, "error_msg": "; ".join(p.message for p in problems)})

@@ -100,3 +100,19 @@ def test_frame_rate_message_has_the_value(tmp_path):
     (tmp_path / "room.json").write_text(json.dumps(body))
     r = run("validate", tmp_path / "room.json")
     assert r.returncode == 2 and "25.5" in r.stderr and "{" not in r.stderr, r.stderr
+
+
+def test_spec_and_media_problems_are_reported_in_one_run(tmp_path):
+    path = room(tmp_path, [image_layer("missing.png")])
+    body = json.loads(path.read_text())
+    body["scene_scripts"][0]["voice_config"]["speed"] = 300
+    path.write_text(json.dumps(body))
+    r = run("validate", path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert any(ln.startswith("MSS.00000003 ") and "voice_config.speed" in ln for ln in lines), lines
+    assert any(ln.startswith("MSS.10001004 ") and "layer_config[0].image_config.image_url" in ln
+               and "missing.png" in ln for ln in lines), lines
+    r = run("validate", "--json", path)
+    body = json.loads(r.stdout)
+    assert body["error_code"] == "MSS.00000003" and "missing.png" in body["error_msg"]
