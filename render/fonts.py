@@ -102,16 +102,25 @@ def _is_emoji(cp: int) -> bool:
     return cp >= 0x1F000 or 0x2600 <= cp <= 0x27BF or 0x2B00 <= cp <= 0x2BFF
 
 
-def _rank(cp: int, family: str, style: str) -> tuple:
-    """Lower is better: colour emoji for emoji, else a regular sans, Simplified Chinese first."""
+# The styles of an installed font closest to each bundled font's weight, best first.
+WEIGHTS = {"HarmonyOS_Sans_SC_Black": ("Black", "Heavy", "ExtraBold", "Bold"),
+           "HarmonyOS_Sans_SC_Thin": ("Thin", "ExtraLight", "Light", "DemiLight", "Regular")}
+
+
+def _rank(cp: int, family: str, style: str, weights: tuple[str, ...]) -> tuple:
+    """Lower is better: colour emoji for emoji, else the closest weight of a sans, Simplified
+    Chinese first."""
     emoji = "emoji" in family.lower()
-    return (emoji != _is_emoji(cp), "Regular" not in style, "Serif" in family, "Mono" in family,
+    styles = style.split(",")
+    weight = min((weights.index(s) for s in styles if s in weights), default=len(weights))
+    return (emoji != _is_emoji(cp), weight, "Serif" in family, "Mono" in family,
             "CJK SC" not in family, "CJK TC" not in family, family)
 
 
 @lru_cache(maxsize=4096)
-def system_font(ch: str) -> str | None:
-    """The key of the best installed font that has `ch` (fontconfig's fc-list), or None."""
+def system_font(ch: str, weights: tuple[str, ...] = ("Regular",)) -> str | None:
+    """The key of the installed font that has `ch` (fontconfig's fc-list) with the weight closest
+    to `weights` (best first), or None."""
     fc_list = shutil.which("fc-list")
     if fc_list is None:
         return None
@@ -126,7 +135,8 @@ def system_font(ch: str) -> str | None:
         fields = dict(part.split("=", 1) for part in rest.split(":") if "=" in part)
         family = rest.split(":", 1)[0].split(",")[0]
         if file and file.lower().endswith((".ttf", ".otf", ".ttc", ".otc")):
-            found.append((_rank(ord(ch), family, fields.get("style", "")), f"{SYSTEM}{file}#{fields.get('index', 0)}"))
+            found.append((_rank(ord(ch), family, fields.get("style", ""), weights),
+                          f"{SYSTEM}{file}#{fields.get('index', 0)}"))
     return min(found)[1] if found else None
 
 
@@ -137,7 +147,7 @@ def font_for(name, ch: str) -> str:
     for n in fallbacks(name):
         if cp in charset(n):
             return n
-    return system_font(ch) or _key(name)
+    return system_font(ch, WEIGHTS.get(_key(name), ("Regular",))) or _key(name)
 
 
 def drawable(ch: str) -> bool:

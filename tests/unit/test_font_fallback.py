@@ -59,3 +59,15 @@ def test_validate_warns_about_characters_no_font_has(tmp_path):
     assert r.returncode == 0, r.stderr
     warning = next(line for line in r.stderr.splitlines() if "U+F0001" in line)
     assert warning.startswith("warning: scene_scripts[0].layer_config[0].text_config.text_context: ")
+
+
+def test_the_fallback_keeps_the_weight_of_the_font_asked_for():
+    from render.fonts import font_for
+
+    if not installed("臺"):
+        pytest.skip("no installed CJK font")
+    black, regular = font_for("HarmonyOS_Sans_SC_Black", "臺"), font_for(FONT, "臺")
+    assert black.startswith("sys:") and regular.startswith("sys:")
+    ink = [np.asarray(render_text("臺灣", f, 64, (255, 255, 255)))[..., 3].sum() for f in
+           ("HarmonyOS_Sans_SC_Black", FONT)]
+    assert black != regular and ink[0] > ink[1] * 1.15  # a bold face, not the regular one
