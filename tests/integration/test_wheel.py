@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -18,8 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_wheel_renders_text_and_library_assets(tmp_path):
+    src = tmp_path / "src"  # built from a copy: setuptools leaves a build/ folder where it builds
+    shutil.copytree(ROOT / "render", src / "render", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(src)],
                    check=True, capture_output=True, timeout=600)
     wheel = next(wheels.glob("smartlive-*.whl"))
     venv = tmp_path / "venv"
