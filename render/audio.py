@@ -43,20 +43,15 @@ def _fit(y: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([y, np.zeros(n - len(y), np.float32)])
 
 
-def decode_audio(path, *, optional: bool = False, field: str | None = None) -> np.ndarray:
+def decode_audio(path, *, optional: bool = False) -> np.ndarray:
     """Any audio file PyAV reads (MP3, WAV, AAC, a video's sound) -> 48 kHz mono float32.
 
     `optional`: a file with no audio stream (a silent VIDEO layer) gives an empty array
-    instead of a MediaFileError. `field` (the room's JSON path) starts every error message.
+    instead of a MediaFileError.
     """
     import av
 
     path = Path(path)
-    if field:
-        try:
-            return decode_audio(path, optional=optional)
-        except MediaFileError as e:
-            raise MediaFileError(f"{field}: {e.details[0]}") from None
     if not path.is_file():
         raise MediaFileError(f"{path}: audio file not found")
     try:

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from render.errors import MediaFileError
+
 
 def open_media(path: Path, kind: str, field: str) -> None:
-    """Open `path` as the renderer's loader of `kind` does; MediaFileError naming `field` if it
+    """Open `path` with the renderer's loader of `kind`; MediaFileError naming `field` if it
     cannot be read (a text file named .png, a truncated MP4, a malformed SRT, ...)."""
-    if kind == "IMAGE":
+    if kind in ("IMAGE", "HUMAN_MODEL"):
         from render.layers.image import load_image
 
         load_image(path, field)
@@ -15,15 +17,12 @@ def open_media(path: Path, kind: str, field: str) -> None:
         from render.layers.video import probe_size
 
         probe_size(path, field)
-    elif kind == "AUDIO":
+    elif kind in ("AUDIO", "SUBTITLE"):  # these loaders name the file only: add the field
         from render.audio import decode_audio
-
-        decode_audio(path, field=field)
-    elif kind == "SUBTITLE":
         from render.speech.recorded import read_srt
 
-        read_srt(path, field)
-    elif kind == "HUMAN_MODEL":
-        from render.layers.image import load_image
-
-        load_image(path, field)
+        load = decode_audio if kind == "AUDIO" else read_srt
+        try:
+            load(path)
+        except MediaFileError as e:
+            raise MediaFileError(details=[f"{field}: {d}" for d in e.details]) from None

@@ -11,17 +11,11 @@ from render.speech.clip import Clip, Cue
 _MARKUP = re.compile(r"<[^>]*>|\{\\[^}]*\}")
 
 
-def read_srt(path, field: str | None = None) -> list[Cue]:
-    """SRT file -> cues (markup such as <i> and {\\an8} removed); MediaFileError if unreadable
-    (its message starting with `field`, the room's JSON path, when given)."""
+def read_srt(path) -> list[Cue]:
+    """SRT file -> cues (markup such as <i> and {\\an8} removed); MediaFileError if unreadable."""
     import srt
 
     path = Path(path)
-    if field:
-        try:
-            return read_srt(path)
-        except MediaFileError as e:
-            raise MediaFileError(f"{field}: {e.details[0]}") from None
     try:
         raw = path.read_bytes()
     except OSError as e:
@@ -43,14 +37,13 @@ def read_srt(path, field: str | None = None) -> list[Cue]:
     return cues
 
 
-def recorded(audio_path, srt_path=None, *, audio_field: str | None = None, srt_field: str | None = None) -> Clip:
-    """Recorded audio at the pipeline's 48 kHz, with the SRT's cues (clamped to the audio);
-    errors name the fields when given."""
-    samples = decode_audio(audio_path, field=audio_field)
+def recorded(audio_path, srt_path=None) -> Clip:
+    """Recorded audio at the pipeline's 48 kHz, with the SRT's cues (clamped to the audio)."""
+    samples = decode_audio(audio_path)
     duration = len(samples) / 48000
     cues = []
     if srt_path is not None:
-        for c in read_srt(srt_path, srt_field):
+        for c in read_srt(srt_path):
             if c.start < duration:
                 cues.append(Cue(c.start, min(c.end, duration), c.text))
     return Clip(samples, cues, [])
