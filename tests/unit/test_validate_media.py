@@ -116,3 +116,12 @@ def test_spec_and_media_problems_are_reported_in_one_run(tmp_path):
     r = run("validate", "--json", path)
     body = json.loads(r.stdout)
     assert body["error_code"] == "MSS.00000003" and "missing.png" in body["error_msg"]
+
+
+def test_format_and_url_messages_have_the_value(tmp_path):
+    body = json.loads(room(tmp_path, audio={"audio_url": "talk.wav"}).read_text())
+    body["output_urls"], body["stream_keys"] = ["http://127.0.0.1/live"], ["k"]
+    (tmp_path / "room.json").write_text(json.dumps(body))
+    r = run("validate", tmp_path / "room.json")
+    assert r.returncode == 2 and "'talk.wav'" in r.stderr and "'http://127.0.0.1/live'" in r.stderr
+    assert "{" not in r.stderr, r.stderr
