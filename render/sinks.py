@@ -245,8 +245,9 @@ class RtmpOutput:
     def finish(self, timeout: float = 15.0) -> None:
         self.stop()
         if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive() and self.failure is None:
+            # one that never connected has nothing to flush: do not wait out its connection attempt
+            self._thread.join(timeout if self.connections else min(timeout, 0.5))
+            if self._thread.is_alive() and self.failure is None and self.connections:
                 self.failure = OutputError(f"RTMP output {self.full_url}: did not finish within {timeout} s")
         if self.state != END:
             self._set_state(END)
