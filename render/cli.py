@@ -7,6 +7,7 @@ import math
 import os
 import signal
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -20,11 +21,18 @@ def _library(args, loaded):
     return AssetLibrary.default(base_dir=loaded.base_dir, extra_dirs=[Path(d) for d in args.assets or []])
 
 
+def _warnings(loaded) -> list[str]:
+    """The spec's warnings and the render's (characters no font has, a subtitle box off the canvas)."""
+    from render.compose import render_warnings
+
+    return loaded.warnings + render_warnings(loaded.room)
+
+
 def _load(args):
     from render.spec import load_room
 
     loaded = load_room(args.room)
-    for w in loaded.warnings:
+    for w in _warnings(loaded):
         print(f"warning: {w}", file=sys.stderr)
     return loaded
 
@@ -40,28 +48,46 @@ def summary(room) -> str:
             f"{len(room.interaction_rules or [])} interaction rule(s); {outputs} RTMP output(s)")
 
 
+def _salvaged(path: str):
+    """The valid parts of a room file that failed the spec, to check its media too (or None)."""
+    from render.spec.load import LoadedRoom, salvage_room
+
+    try:
+        room = salvage_room(json.loads(Path(path).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
+    return LoadedRoom(room, [], Path(path).resolve().parent, path) if room is not None else None
+
+
 def cmd_validate(args) -> int:
+    """Every stage's problems in one run: the spec's, then (on what is valid) every media file
+    opened as the render opens it; warnings for what would draw badly or rules that cannot fire."""
+    from render.errors import SpecError
     from render.interaction.lint import robot_warnings
     from render.spec import load_room
     from render.spec.references import check_media
 
+    problems: list[RenderError] = []
     try:
         loaded = load_room(args.room)
+    except SpecError as e:  # the rest of the room is still checked
+        problems.append(e)
+        loaded = _salvaged(args.room)
     except RenderError as e:
-        if args.json:
-            print(json.dumps(e.body(), ensure_ascii=False))
-        else:
-            print("\n".join(e.lines()), file=sys.stderr)
-        return 2
-    library = _library(args, loaded)
-    problems = check_media(loaded.room, library)
-    loaded.warnings += robot_warnings(loaded.room, library)
+        problems.append(e)
+        loaded = None
+    warnings = []
+    if loaded is not None:
+        library = _library(args, loaded)
+        problems += check_media(loaded.room, library, open_files=True)
+        loaded.warnings += robot_warnings(loaded.room, library)
+        warnings = _warnings(loaded) if not problems else loaded.warnings
     if args.json:
-        body = ({"valid": True, "warnings": loaded.warnings} if not problems else
+        body = ({"valid": True, "warnings": warnings} if not problems else
                 {"error_code": problems[0].code, "error_msg": "; ".join(p.message for p in problems)})
         print(json.dumps(body, ensure_ascii=False))
     else:
-        for w in loaded.warnings:
+        for w in warnings:
             print(f"warning: {w}", file=sys.stderr)
         for p in problems:
             print("\n".join(p.lines()), file=sys.stderr)
@@ -169,8 +195,9 @@ def _positive(value: float | None, flag: str) -> None:
         raise SpecError(f"{flag}: must be a positive number of seconds, not {value}")
 
 
-def _writable(path: str | None, flag: str) -> Path | None:
-    """An output path whose folder exists, checked before any work."""
+def _writable(path: str | None, flag: str, *, not_same_as: Path | None = None) -> Path | None:
+    """An output path that can be written, checked before any work: its folder exists and takes
+    a new file, it is not a folder, and it is not the path of another output (`not_same_as`)."""
     from render.errors import SpecError
 
     if path is None:
@@ -178,6 +205,15 @@ def _writable(path: str | None, flag: str) -> Path | None:
     out = Path(path)
     if not out.parent.is_dir():
         raise SpecError(f"{flag}: the folder {out.parent} does not exist")
+    if out.is_dir():
+        raise SpecError(f"{flag}: {out} is a folder, not a file")
+    if not_same_as is not None and out.resolve() == not_same_as.resolve():
+        raise SpecError(f"{flag}: {out} is also the video output; give another file")
+    try:  # what os.access cannot tell (root, read-only file systems): create a file there
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", suffix=".probe"):
+            pass
+    except OSError as e:
+        raise SpecError(f"{flag}: {out} cannot be written ({e.strerror or e})") from None
     return out
 
 
@@ -201,6 +237,7 @@ def cmd_push(args) -> int:
 
 
 def cmd_frame(args) -> int:
+    from render.compose import PICTURE_FORMATS
     from render.errors import SpecError
     from render.still import render_still
 
@@ -211,6 +248,9 @@ def cmd_frame(args) -> int:
     if not (math.isfinite(args.at) and args.at >= 0):
         raise SpecError(f"--at: {args.at} must be a time in seconds, 0 or more")
     out = _writable(args.output, "--output")
+    if out.suffix.lower() not in PICTURE_FORMATS:
+        raise SpecError(f"--output: {out.name} is not a picture file name; use "
+                        f"{', '.join(PICTURE_FORMATS)}")
     render_still(loaded, _library(args, loaded), args.scene, args.at, out)
     print(f"wrote {out} (scene {args.scene} at {args.at:g} s)")
     return 0
@@ -220,7 +260,8 @@ def cmd_preview(args) -> int:
     from render.preview import preview
 
     _positive(args.duration, "--duration")
-    out, events = _writable(args.output, "--output"), _writable(args.events_out, "--events-out")
+    out = _writable(args.output, "--output")
+    events = _writable(args.events_out, "--events-out", not_same_as=out)
     loaded = _load(args)
     timeline = Path(args.events_in) if args.events_in else None
     result = preview(loaded, _library(args, loaded), out, duration=args.duration, seed=args.seed,

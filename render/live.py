@@ -153,7 +153,7 @@ def run_live(next_frame, settings: EncodeSettings, outputs, *, duration: float |
     interval = 1.0 / settings.fps
     encoder = Encoder(settings, outputs, queue_frames=2)
     try:  # start the clock once the RTMP outputs are connected (or gave up: OutputError)
-        encoder.wait_ready(connect_wait)
+        encoder.wait_ready(connect_wait, stop_event)
     except BaseException:
         encoder.abort()
         raise

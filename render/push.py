@@ -131,6 +131,9 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
         if all_given_up(outputs):
             reasons = "; ".join(str(o.failure) for o in outputs if o.failure)
             raise OutputError(f"every output gave up: {reasons}")
+        never = [why for o in outputs if (why := o.never_connected())]
+        if never:  # whatever --duration: a stream nobody received is a failure, said as one
+            raise OutputError(details=never)
         return stats
     finally:
         stop_event.set()  # ends the watcher, whatever happened

@@ -185,8 +185,11 @@ class Programme:
                 subtitle = cur.track.subtitles[k]
                 if cur.kind == it.PARAGRAPH and any(a == k for a, _ in cur.track.sentences):
                     self._on_sentence(cur, k, i)
-            elif cur.is_insert and cur.last_slice and k == cur.end:
-                self._finish(cur, i)
+            else:
+                if cur.is_insert and cur.last_slice and k == cur.end:
+                    self._finish(cur, i)
+                if cur.end > cur.start and k - cur.end < cur.gap:  # the pause after it: no blink
+                    subtitle = cur.track.subtitles[cur.end - 1]
         if subtitle is None and self.side is not None:
             k = self.side.item.start + (i - self.side.at)
             if k < self.side.item.end:
@@ -288,8 +291,9 @@ class Programme:
         scene = self.scenes[s]
         para = scene.info.shoot_scripts[p]
         text = para.text_config.text if para.text_config else (para.title or "")
-        return it.make_item(it.PARAGRAPH, scene.clips[p], self.fps, gap=round(PARAGRAPH_GAP * self.fps),
-                            scene=scene, para=p, text=text)
+        clip = scene.clips[p]
+        return it.make_item(it.PARAGRAPH, clip, self.fps, gap=round(PARAGRAPH_GAP * self.fps),
+                            shown=scene.compositor.subtitle_cues(clip.cues), scene=scene, para=p, text=text)
 
     def _start(self, item: it.Item, i: int) -> None:
         self.cur, self.cur_at = item, i
