@@ -219,6 +219,10 @@ class RtmpOutput:
             self.dropped += n
             self._lost = True
 
+    def join_late(self) -> None:
+        """Added to a running encode: start at a keyframe with the timeline moved to 0."""
+        self._lost = True
+
     def wait_ready(self, timeout: float) -> bool:
         """Wait until the first connection succeeded or the output gave up."""
         return self._settled.wait(timeout)
