@@ -33,7 +33,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Protocol
@@ -100,6 +100,17 @@ def _lines(sock: socket.socket):
         if len(buf) > MAX_LINE:
             log.warning("channel: a line longer than %d bytes; closing", MAX_LINE)
             return
+
+
+def _settle(fut: Future, result=None, error: BaseException | None = None) -> None:
+    """Resolve a Future unless it is done already (timed out and cancelled by its waiter)."""
+    try:
+        if error is not None:
+            fut.set_exception(error)
+        else:
+            fut.set_result(result)
+    except InvalidStateError:
+        pass
 
 
 def _encode(obj: dict) -> bytes:
@@ -290,15 +301,14 @@ class JobLink:
     def _fail(self, rid: int, err: Exception) -> None:
         with self._lock:
             fut = self._waiting.pop(rid, None)
-        if fut is not None and not fut.done():
-            fut.set_exception(err)
+        if fut is not None:
+            _settle(fut, error=err)
 
     def _fail_all(self, err: Exception) -> None:
         with self._lock:
             waiting, self._waiting = self._waiting, {}
         for fut in waiting.values():
-            if not fut.done():
-                fut.set_exception(err)
+            _settle(fut, error=err)
 
     def _run(self) -> None:
         while not self._closed.is_set():
@@ -323,12 +333,8 @@ class JobLink:
                     continue
                 with self._lock:
                     fut = self._waiting.pop(msg.get("id"), None)
-                if fut is None or fut.done():
-                    continue
-                if msg.get("ok"):
-                    fut.set_result(msg.get("result"))
-                else:
-                    fut.set_exception(error_from_reply(msg))
+                if fut is not None:
+                    _settle(fut, msg.get("result"), None if msg.get("ok") else error_from_reply(msg))
             conn.close()
             with self._lock:
                 if self._conn is conn:
