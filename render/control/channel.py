@@ -102,6 +102,20 @@ def _lines(sock: socket.socket):
             return
 
 
+@contextlib.contextmanager
+def _sun_path(path: Path):
+    """A path short enough for AF_UNIX (108 bytes): a long one is reached through an open
+    descriptor of its folder (/proc/self/fd/N/name, Linux)."""
+    if len(os.fsencode(path)) < 100:
+        yield str(path)
+        return
+    fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        yield f"/proc/self/fd/{fd}/{path.name}"
+    finally:
+        os.close(fd)
+
+
 def _settle(fut: Future, result=None, error: BaseException | None = None) -> None:
     """Resolve a Future unless it is done already (timed out and cancelled by its waiter)."""
     try:
@@ -163,7 +177,8 @@ class Listener:
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old = os.umask(0o177)  # the socket is created 0600: only this user may steer the live
         try:
-            self._sock.bind(str(self.path))
+            with _sun_path(self.path) as where:
+                self._sock.bind(where)
         finally:
             os.umask(old)
         os.chmod(self.path, 0o600)
@@ -314,7 +329,8 @@ class JobLink:
         while not self._closed.is_set():
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
-                sock.connect(str(self.path))
+                with _sun_path(self.path) as where:
+                    sock.connect(where)
             except OSError:
                 sock.close()
                 self._closed.wait(self.retry)

@@ -172,3 +172,16 @@ def test_result_file(tmp_path):
     assert got["state"] == "FAILED" and got["error_code"] == "MSS.00000003"
     assert got["error_msg"] == "Invalid parameter: output_urls: bad" and got["outputs"][0]["connections"] == 0
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
+
+
+def test_a_job_folder_deeper_than_af_unix_allows(tmp_path):
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    ch = serve_channel(deep / SOCKET, LiveLike())
+    link = JobLink(deep / SOCKET)
+    try:
+        assert link.wait_connected(5) and link.request({"op": "ping"}, timeout=5)["attached"]
+        assert stat.S_IMODE((deep / SOCKET).stat().st_mode) == 0o600
+    finally:
+        link.close()
+        ch.close()
