@@ -41,7 +41,7 @@ class ProgrammeHandler:
     def __call__(self, msg: dict):
         op = msg.get("op")
         if op == "ping":
-            return {"attached": self.programme is not None, "frame": getattr(self.programme, "frame", None)}
+            return {"attached": self.programme is not None, "frame": getattr(self.programme, "i", None)}
         prog = self.programme
         if prog is None:
             raise StateError("job_id: the live is still preparing; commands and events are taken once it plays")

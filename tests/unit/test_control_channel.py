@@ -19,7 +19,7 @@ class LiveLike:
     """The Programme's interface (PROGRAMME_API.md), answering from a thread like a frame loop."""
 
     def __init__(self):
-        self.taken, self.reported, self.frame = [], [], 0
+        self.taken, self.reported, self.i = [], [], 0
         self.block = threading.Event()
 
     def submit(self, cmd) -> Future:
