@@ -64,7 +64,7 @@ def group_body(data: dict) -> tuple[str, list[dict]]:
     name = data.get("group_name")
     if not isinstance(name, str) or not name.strip() or len(name) > 256:
         raise SpecError("group_name: a non-empty name of at most 256 characters is required")
-    rules = data.get("interaction_rules", [])
+    rules = data.get("interaction_rules") or []
     if not isinstance(rules, list):
         raise SpecError("interaction_rules: must be a list of interaction rules")
     stored: list[dict] = []

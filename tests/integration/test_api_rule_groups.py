@@ -77,8 +77,10 @@ def test_rule_groups_through_the_sdk(tmp_path):
         now = c.show_interaction_rule_group(ShowInteractionRuleGroupRequest(group_id=group_id))
         assert [r.rule_name for r in now.interaction_rules] == ["big gift"]
 
-        renamed = c.update_interaction_rule_group(UpdateInteractionRuleGroupRequest(group_id=other, body=InteractionRuleGroup(
-            group_name="prices", interaction_rules=[comment_rule("price", "price|cost", "It is 99.")])))
+        renamed = c.update_interaction_rule_group(UpdateInteractionRuleGroupRequest(
+            group_id=other,
+            body=InteractionRuleGroup(group_name="prices",
+                                      interaction_rules=[comment_rule("price", "price|cost", "It is 99.")])))
         assert renamed.group_name == "prices" and renamed.interaction_rules[0].rule_name == "price"
 
         with pytest.raises(ClientRequestException) as err:  # invalid rule: 400 naming the field
