@@ -139,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     pu.add_argument("--retries", type=int, default=5, metavar="N", help="reconnection attempts per output (default 5)")
     pu.add_argument("--room-id", default="", help=argparse.SUPPRESS)
     pu.add_argument("--job-id", default="", help=argparse.SUPPRESS)
+    pu.add_argument("--control", metavar="DIR", help=argparse.SUPPRESS)  # the API's job folder: channel + result
     pu.add_argument("-q", "--quiet", action="store_true", help="no status line")
     pu.set_defaults(func=cmd_push)
 
@@ -230,7 +231,8 @@ def cmd_push(args) -> int:
         raise MediaFileError(f"--events-in {args.events_in}: no such file")
     stats = push(loaded, _library(args, loaded), pairs, duration=args.duration, seed=args.seed,
                  events_out=events, events_in=args.events_in, room_id=args.room_id,
-                 job_id=args.job_id, max_retries=args.retries, quiet=args.quiet)
+                 job_id=args.job_id, max_retries=args.retries, quiet=args.quiet,
+                 control_dir=Path(args.control) if args.control else None)
     print(f"pushed {stats.frames} frames in {stats.wall_seconds:.1f} s; late frames {stats.late_frames}, "
           f"lateness p99 {stats.lateness_p99 * 1000:.0f} ms")
     return 0
@@ -273,6 +275,19 @@ def cmd_preview(args) -> int:
     return 0
 
 
+def _failed_result(args, err) -> None:
+    """A job worker (--control) that failed before its push wrote an outcome: the API reads this."""
+    if getattr(args, "control", None):
+        from render.control.worker import RESULT, write_result
+
+        path = Path(args.control) / RESULT
+        if not path.exists():
+            try:
+                write_result(path, state="FAILED", error=err)
+            except OSError:
+                pass
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -287,6 +302,7 @@ def main(argv=None) -> int:
         return args.func(args) or 0
     except RenderError as e:
         print("\n".join(e.lines()), file=sys.stderr)
+        _failed_result(args, e)
         return 2 if e.http_status == 400 else 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

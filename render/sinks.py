@@ -220,6 +220,10 @@ class RtmpOutput:
             self.dropped += n
             self._lost = True
 
+    def join_late(self) -> None:
+        """Added to a running encode: start at a keyframe with the timeline moved to 0."""
+        self._lost = True
+
     def wait_ready(self, timeout: float) -> bool:
         """Wait until the first connection attempt ended (connected, or failed: it goes on
         retrying while the stream runs, the packets since the latest keyframe kept)."""
