@@ -124,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     pv.add_argument("--events-in", metavar="TIMELINE", help="steer the preview: JSON lines of viewer events "
                     "and commands at stream times ({\"at\": 3.0, \"command\": ..., \"params\": ...})")
     pv.add_argument("--callbacks", action="store_true", help="post the room's subscribed callbacks too")
+    pv.add_argument("--interaction-callback-url", metavar="URL",
+                    help="where CALLBACK rules post their hits (signed as the room's callbacks)")
     pv.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     pv.set_defaults(func=cmd_preview)
 
@@ -136,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     pu.add_argument("--events-out", metavar="FILE", help="write events (paragraphs, stream states) as JSON lines")
     pu.add_argument("--events-in", metavar="FILE|-", help="steer the stream: JSON lines of viewer events and "
                     "commands; '-' reads stdin, a line without \"at\" applies at once")
+    pu.add_argument("--interaction-callback-url", metavar="URL",
+                    help="where CALLBACK rules post their hits (signed as the room's callbacks)")
     pu.add_argument("--retries", type=int, default=5, metavar="N", help="reconnection attempts per output (default 5)")
     pu.add_argument("--room-id", default="", help=argparse.SUPPRESS)
     pu.add_argument("--job-id", default="", help=argparse.SUPPRESS)
@@ -232,7 +236,8 @@ def cmd_push(args) -> int:
     stats = push(loaded, _library(args, loaded), pairs, duration=args.duration, seed=args.seed,
                  events_out=events, events_in=args.events_in, room_id=args.room_id,
                  job_id=args.job_id, max_retries=args.retries, quiet=args.quiet,
-                 control_dir=Path(args.control) if args.control else None)
+                 control_dir=Path(args.control) if args.control else None,
+                 interaction_callback_url=args.interaction_callback_url)
     print(f"pushed {stats.frames} frames in {stats.wall_seconds:.1f} s; late frames {stats.late_frames}, "
           f"lateness p99 {stats.lateness_p99 * 1000:.0f} ms")
     return 0
@@ -267,7 +272,8 @@ def cmd_preview(args) -> int:
     loaded = _load(args)
     timeline = Path(args.events_in) if args.events_in else None
     result = preview(loaded, _library(args, loaded), out, duration=args.duration, seed=args.seed,
-                     events_out=events, events_in=timeline, callbacks=args.callbacks, quiet=args.quiet)
+                     events_out=events, events_in=timeline, callbacks=args.callbacks, quiet=args.quiet,
+                     interaction_callback_url=args.interaction_callback_url)
     switches = sum(e["event_type"] == "SHOOT_SCRIPT_SWITCH" for e in result.events)
     replies = sum(e["event_type"] == "REPLY_START" for e in result.events)
     print(f"wrote {result.path} ({result.seconds:.2f} s, {result.frames} frames, "

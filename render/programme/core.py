@@ -121,6 +121,9 @@ class Programme:
             from render.programme.reactions import engine_for
 
             self.rules = engine_for(self, seed)
+        # the start body's interaction_callback_url travels in the job's room (an extra field)
+        interaction_callback_url = interaction_callback_url or (self.room.model_extra or {}).get(
+            "interaction_callback_url")
         if interaction_callback_url:
             from render.interaction import CallbackSender
 
