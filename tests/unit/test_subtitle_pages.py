@@ -78,9 +78,8 @@ def test_a_box_off_the_canvas_is_moved_onto_it_and_warned_about(tmp_path):
 
 @pytest.mark.slow
 def test_a_frame_of_a_long_spoken_sentence_shows_three_lines_at_most_and_never_blinks():
-    from render.show import Show
-
     from render.assets import AssetLibrary
+    from render.programme.scenes import load_scenes, speech_at
 
     voice = "a5d295cdb345c11bd9f36bc22ced3a7a"
     loaded = load_room({"room_name": "r", "video_config": {"codec": "H264", "bitrate": 1000, "width": 720,
@@ -89,12 +88,13 @@ def test_a_frame_of_a_long_spoken_sentence_shows_three_lines_at_most_and_never_b
                                            "voice_config": {"voice_asset_id": voice},
                                            "shoot_scripts": [{"sequence_no": 1, "text_config": {
                                                "text": LONG + ". And then a short one. And another."}}]}]})
-    show = Show(loaded, AssetLibrary.default())
+    fps = 25
+    scenes = load_scenes(loaded.room, AssetLibrary.default(), fps)
     try:
-        s = show.compositors[0]._subs
+        s = scenes[0].compositor._subs
         _, _, w, pad = s._geometry()
-        fps = show.fps
-        track = [show.speech_at(0, i / fps)[1] for i in range(show.frames_of[(0, 0)])]
+        frames = scenes[0].clips[0].frames(fps)
+        track = [speech_at(scenes[0], loaded.room, i / fps, fps, 10)[1] for i in range(frames)]
         shown = [t for t in track if t]
         assert len(set(shown)) >= 4  # the long sentence paged, then the two short ones
         assert all(len(wrap(t, s.font, s.px, w - 2 * pad)) <= MAX_LINES for t in shown)
@@ -102,4 +102,4 @@ def test_a_frame_of_a_long_spoken_sentence_shows_three_lines_at_most_and_never_b
         last = len(track) - track[::-1].index(shown[-1])
         assert None not in track[first:last]  # no blink between the sentences
     finally:
-        show.close()
+        scenes[0].close()
