@@ -150,9 +150,9 @@ class Programme:
         return n
 
     def schedule(self, entry) -> None:
-        """A timeline entry (render.programme.timeline.Entry): at its frame, or at once."""
-        frame = self.i if entry.at is None else round(entry.at * self.fps)
-        heapq.heappush(self._scheduled, (frame, next(self._seq), entry))
+        """A timeline entry (render.programme.timeline.Entry), from any thread: at its frame, or at
+        once (the next frame) when it has no `at`."""
+        self.inbox.put(("schedule", entry, None))
 
     def inserts(self, offset: int = 0, limit: int | None = None) -> tuple[int, list[dict]]:
         """Every insert of this live (the last 1000), EXTERNAL or AUTO (a rule's reply)."""
@@ -262,10 +262,14 @@ class Programme:
         return True
 
     def _may_idle(self) -> bool:
-        """Nothing to play now: an idle or endless room waits (inserts may come); else it is over."""
+        """Nothing to play now: an idle or endless room waits (inserts may come); a finished one
+        waits for what is still on its way (inserts being made, timeline lines still to come,
+        a reply in the rules' queue); else it is over."""
         if is_idle(self.room) or self.rounds_left is None:
             return True
-        return bool(self._waiting) or bool(self.side_waiting) or self.side is not None
+        pending_rules = self.rules is not None and self.rules.queued() > 0
+        return bool(self._waiting or self.side_waiting or self.side is not None or self._scheduled
+                    or not self.inbox.empty() or pending_rules)
 
     def _pop(self) -> it.Item | None:
         if not self.queue:
@@ -455,18 +459,22 @@ class Programme:
 
     # ---- the inbox ----------------------------------------------------------------------------
     def _drain(self, i: int) -> None:
+        while True:
+            try:
+                kind, msg, fut = self.inbox.get_nowait()
+            except queue.Empty:
+                break
+            if kind == "schedule":
+                frame = i if msg.at is None else round(msg.at * self.fps)
+                heapq.heappush(self._scheduled, (frame, next(self._seq), msg))
+            else:
+                self._take(msg, fut, i)
         while self._scheduled and self._scheduled[0][0] <= i:
             entry = heapq.heappop(self._scheduled)[2]
             if entry.command is not None:
                 self._take(entry.command, None, i)
             else:
                 self._viewer_event(entry.event, i)
-        while True:
-            try:
-                kind, cmd, fut = self.inbox.get_nowait()
-            except queue.Empty:
-                break
-            self._take(cmd, fut, i)
         while True:
             try:
                 ev = self._events_in.get_nowait()
