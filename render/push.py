@@ -1,4 +1,4 @@
-"""A room as a live stream: the Show's frames, paced by the wall clock, to RTMP outputs."""
+"""A room as a live stream: the programme's frames, paced by the wall clock, to RTMP outputs."""
 from __future__ import annotations
 
 import json

@@ -30,7 +30,7 @@ from render.assets import AssetLibrary
 from render.audio import Mix, decode_audio
 from render.errors import RenderError, SpecError, StateError
 from render.layers.geometry import View
-from render.plan import is_idle, round_order, rounds_total
+from render.plan import is_idle, round_order, rounds_total, shoot_script_switch
 from render.programme import items as it
 from render.programme.overlays import NO_REPLY_SECONDS, Overlay, build_overlay
 from render.programme.prep import Prep
@@ -310,7 +310,7 @@ class Programme:
         gain = DUCK if self.side is not None else 1.0
         self.cur_src = self.mix.add(samples, at=i * self.spf, gain=gain) if len(samples) else None
         if item.kind == it.PARAGRAPH and item.first_slice:
-            self._out.append(shoot_script_switch_of(item, self._ids()))
+            self._out.append(shoot_script_switch(item.scene.info, item.para, **self._ids()))
         if item.is_insert and item.first_slice:
             self._waiting.pop(item.command_id, None)
             self._emit("REPLY_START", {**self._ids(), "reply_id": item.command_id, "role": item.role,
@@ -593,15 +593,6 @@ class Programme:
             entry["shoot_scripts"].append({"sequence_no": para.sequence_no, "title": para.title,
                                            "text": para.text_config.text if para.text_config else None})
         return list(out.values())
-
-
-def shoot_script_switch_of(item: it.Item, ids: dict) -> dict:
-    scene = item.scene
-    para = scene.info.shoot_scripts[item.para]
-    message = {**ids, "scene_script_name": scene.info.script_name,
-               "shoot_script_sequence_no": "" if para.sequence_no is None else str(para.sequence_no),
-               "shoot_script_title": para.title or ""}
-    return {"event_type": "SHOOT_SCRIPT_SWITCH", "message": json.dumps(message, ensure_ascii=False)}
 
 
 __all__ = ["Frame", "Programme", "SpecError", "StateError"]
