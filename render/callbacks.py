@@ -49,6 +49,44 @@ def callback_request(config, body: dict, now: float | None = None) -> tuple[str,
     return url, headers
 
 
+class Poster:
+    """POSTs JSON bodies to one callback URL from a background thread, signed under a
+    LiveEventCallBackConfig's auth_type; a slow or absent receiver never blocks `send`, a full
+    queue drops (logged), failures are logged, never fatal."""
+
+    def __init__(self, config, *, timeout: float = 5.0, maxsize: int = 1000, what: str = "callback"):
+        self._config, self._timeout, self._what = config, timeout, what
+        self._q: queue.Queue = queue.Queue(maxsize=maxsize)
+        self._thread = threading.Thread(target=self._loop, name=f"{what}s", daemon=True)
+        self._thread.start()
+
+    def send(self, body: dict) -> None:
+        try:
+            self._q.put_nowait(body)
+        except queue.Full:
+            log.warning("%s queue full: %s not sent", self._what, body.get("event_type"))
+
+    def _loop(self) -> None:
+        import httpx
+
+        with httpx.Client(timeout=self._timeout) as client:
+            while (body := self._q.get()) is not _STOP:
+                url, headers = callback_request(self._config, body)
+                try:
+                    r = client.post(url, content=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
+                    if r.status_code >= 400:
+                        log.warning("%s %s answered HTTP %s", self._what, urlsplit(url).netloc, r.status_code)
+                except httpx.HTTPError as e:
+                    log.warning("%s to %s failed: %s", self._what, urlsplit(url).netloc, e)
+
+    def close(self, wait: float = 5.0) -> None:
+        """Sends what is queued (for at most `wait` s), then stops the thread."""
+        if self._thread is not None:
+            self._q.put(_STOP)
+            self._thread.join(wait)
+            self._thread = None
+
+
 class EventSink:
     """The one event writer of preview and push: JSON lines `{time, frame, event_type, message}`
     appended to a file as they happen (`atomic`: under a temp name, renamed by close(commit=True),
@@ -67,15 +105,9 @@ class EventSink:
             self._file = open(self._tmp or self._path, "w", encoding="utf-8") if path else None  # noqa: SIM115
         except OSError as e:
             raise OutputError(f"events file {path}: cannot be written ({e.strerror or e})") from None
-        self._callback = callback if callback is not None and callback.live_event_type_callback_url else None
-        self._wanted = {getattr(e, "value", e) for e in (callback.callback_event_type or [])} if self._callback \
-            else set()
-        self._timeout = timeout
-        self._q: queue.Queue = queue.Queue(maxsize=1000)
-        self._thread = None
-        if self._callback:
-            self._thread = threading.Thread(target=self._post_loop, name="callbacks", daemon=True)
-            self._thread.start()
+        wanted = callback is not None and callback.live_event_type_callback_url
+        self._wanted = {getattr(e, "value", e) for e in (callback.callback_event_type or [])} if wanted else set()
+        self._poster = Poster(callback, timeout=timeout) if wanted else None
 
     def subscribe(self, fn) -> None:
         """fn(line) for every event line from now on (called on the emitting thread: keep it quick)."""
@@ -98,30 +130,13 @@ class EventSink:
                 fn(line)
             except Exception as e:  # noqa: BLE001 -- a subscriber never stops the stream
                 log.warning("event subscriber failed: %s", e)
-        if self._callback and event.get("event_type") in self._wanted:
-            try:
-                self._q.put_nowait({"event_type": event["event_type"], "message": event["message"]})
-            except queue.Full:
-                log.warning("callback queue full: event %s not sent", event.get("event_type"))
-
-    def _post_loop(self) -> None:
-        import httpx
-
-        with httpx.Client(timeout=self._timeout) as client:
-            while (body := self._q.get()) is not _STOP:
-                url, headers = callback_request(self._callback, body)
-                try:
-                    r = client.post(url, content=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
-                    if r.status_code >= 400:
-                        log.warning("callback %s answered HTTP %s", urlsplit(url).netloc, r.status_code)
-                except httpx.HTTPError as e:
-                    log.warning("callback to %s failed: %s", urlsplit(url).netloc, e)
+        if self._poster is not None and event.get("event_type") in self._wanted:
+            self._poster.send({"event_type": event["event_type"], "message": event["message"]})
 
     def close(self, wait: float = 5.0, *, commit: bool = True) -> None:
-        if self._thread:
-            self._q.put(_STOP)
-            self._thread.join(wait)
-            self._thread = None
+        if self._poster is not None:
+            self._poster.close(wait)
+            self._poster = None
         if self._file:
             self._file.close()
             self._file = None

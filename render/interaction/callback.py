@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
-import threading
-from urllib.parse import urlsplit
 
-from render.callbacks import callback_request
+from render.callbacks import Poster
 from render.interaction.actions import Callback
 from render.spec.models import LiveEventCallBackConfig
 
@@ -30,40 +27,19 @@ def rule_hit_body(room_id: str, job_id: str, rule, event, reply_texts: list[str]
 
 
 class CallbackSender:
-    """`send(Callback)` queues (at most `maxsize`, beyond that the callback is dropped and logged)."""
+    """`send(Callback)` queues the rule hit for the interaction callback URL (render.callbacks.Poster:
+    a background thread, signed as the room's live event callbacks, at most `maxsize` waiting)."""
 
     def __init__(self, url: str, auth: LiveEventCallBackConfig | None = None, *, timeout: float = 5.0,
                  maxsize: int = 1000):
-        self._config = LiveEventCallBackConfig(live_event_type_callback_url=url,
-                                               auth_type=auth.auth_type if auth else None,
-                                               key=auth.key if auth else None)
-        self._timeout = timeout
-        self._q: queue.Queue = queue.Queue(maxsize=maxsize)
-        self._thread = threading.Thread(target=self._loop, name="rule-callbacks", daemon=True)
-        self._thread.start()
+        config = LiveEventCallBackConfig(live_event_type_callback_url=url,
+                                         auth_type=auth.auth_type if auth else None,
+                                         key=auth.key if auth else None)
+        self._poster = Poster(config, timeout=timeout, maxsize=maxsize, what="interaction callback")
 
     def send(self, action: Callback) -> None:
-        try:
-            self._q.put_nowait(action.body)
-        except queue.Full:
-            log.warning("interaction callback queue full: a rule hit was not sent")
-
-    def _loop(self) -> None:
-        import httpx
-
-        with httpx.Client(timeout=self._timeout) as client:
-            while (body := self._q.get()) is not _STOP:
-                url, headers = callback_request(self._config, body)
-                try:
-                    r = client.post(url, content=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
-                    if r.status_code >= 400:
-                        log.warning("interaction callback %s answered HTTP %s", urlsplit(url).netloc, r.status_code)
-                except httpx.HTTPError as e:
-                    log.warning("interaction callback to %s failed: %s", urlsplit(url).netloc, e)
+        self._poster.send(action.body)
 
     def close(self, wait: float = 5.0) -> None:
         """Sends what is queued (for at most `wait` s), then stops the thread."""
-        if self._thread is not None:
-            self._q.put(_STOP)
-            self._thread.join(wait)
-            self._thread = None
+        self._poster.close(wait)
