@@ -215,14 +215,18 @@ class Encoder:
             raise OutputError(details=[str(o.failure.details[0]) if o.failure.details else str(o.failure)
                                        for o in self.outputs])
 
-    def wait_ready(self, timeout: float = 10.0) -> None:
-        """Wait (up to `timeout` s in all) until every RTMP output has connected or given up,
-        so a live push does not start by dropping its first seconds; then check()."""
+    def wait_ready(self, timeout: float = 10.0, stop_event=None) -> None:
+        """Wait (up to `timeout` s) until an output is connected, or every output's first
+        connection attempt has ended, so a live push does not start by dropping its first
+        seconds, nor wait for a dead output; `stop_event` ends the wait at once. Then check()."""
         deadline = time.monotonic() + timeout
-        for out in self.outputs:
-            wait = getattr(out, "wait_ready", None)
-            if wait is not None:
-                wait(max(0.0, deadline - time.monotonic()))
+        waiting = [o for o in self.outputs if hasattr(o, "wait_ready")]
+        while waiting and time.monotonic() < deadline:
+            if (stop_event is not None and stop_event.is_set()) or any(o.connected for o in waiting):
+                break
+            if all(o.wait_ready(0) for o in waiting):
+                break
+            time.sleep(0.02)
         self.check()
 
     def add_output(self, out) -> None:
