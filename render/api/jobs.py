@@ -236,10 +236,9 @@ class JobRunner:
                 "start a live job (create a NORMAL or TEMP room from it)"
             )
         spec = job_spec(room["body"], start_body)
-        spec["interaction_rules"] = expand_groups(self.store, project_id, spec.get("interaction_rules"),
-                                                  "interaction_rules")
-        if spec["interaction_rules"] is None:
-            del spec["interaction_rules"]
+        if spec.get("interaction_rules") is not None:  # a rule {group_id} imports that rule group
+            spec["interaction_rules"] = expand_groups(self.store, project_id, spec["interaction_rules"],
+                                                      "interaction_rules")
         callback = spec.get("interaction_callback_url")
         if callback is not None and not (isinstance(callback, str) and callback.startswith(("http://", "https://"))):
             raise SpecError(f"interaction_callback_url: {callback!r} is not an http:// or https:// URL")

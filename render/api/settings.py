@@ -58,7 +58,7 @@ class ControlSettings:
     """Live control of running jobs: the job channel's watch and the pre-signed report URLs."""
 
     ping_interval: float = 1.0  # s between pings of a worker's channel
-    ping_timeout: float = 5.0  # a worker that answers no ping for this long is hung: FAILED
+    ping_timeout: float = 10.0  # a worker that answers no ping for this long is hung: FAILED
     connect_timeout: float = 300.0  # a worker must open its channel within this many s
     command_timeout: float = 10.0  # s the live may take to take a command
     minute: float = 60.0  # seconds in a minute of max_exception_waiting_duration (test seam)

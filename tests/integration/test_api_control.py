@@ -48,7 +48,8 @@ class Recorder:
     def submit(self, cmd):
         self.given.append(cmd)
         fut = Future()
-        fut.set_result(json.dumps({"asked": cmd.name}) if cmd.is_query else "SUCCESS")
+        last = self.given[-2].raw_params if len(self.given) > 1 else None
+        fut.set_result(json.dumps({"asked": cmd.name, "last": last}) if cmd.is_query else "SUCCESS")
         return fut
 
     def report(self, events):
@@ -129,7 +130,21 @@ def test_commands_reports_and_inserts_through_the_server(tmp_path):
         out = r.json()
         assert out["command"] == "INSERT_PLAY_SCRIPT" and out["result"] == "SUCCESS" and len(out["command_id"]) == 32
         r = c.post(base + "/command", json={"command": "GET_LIVE_JOB_CONFIG_INFO"})
-        assert json.loads(r.json()["result"]) == {"asked": "GET_LIVE_JOB_CONFIG_INFO"}
+        assert json.loads(r.json()["result"])["asked"] == "GET_LIVE_JOB_CONFIG_INFO"
+
+        # REWRITE_INTERACTION_RULES imports rule groups as a room does
+        rule = {"rule_name": "likes", "event_type": 3, "trigger": {"reply_mode": "SYSTEM_REPLY", "reply_texts": ["<3"]}}
+        group_id = c.post("/smart-live-interaction-rule-groups",
+                          json={"group_name": "likes", "interaction_rules": [rule]}).json()["group_id"]
+        r = c.post(base + "/command", json={"command": "REWRITE_INTERACTION_RULES",
+                                            "params": {"interaction_rules": [{"group_id": group_id}]}})
+        assert r.status_code == 200, r.text
+        given = json.loads(c.post(base + "/command", json={"command": "GET_LIVE_JOB_CONFIG_INFO"}).json()["result"])
+        assert given["last"]["interaction_rules"] == [{**rule, "rule_index": "1", "group_id": group_id,
+                                                       "group_name": "likes"}]
+        r = c.post(base + "/command", json={"command": "REWRITE_INTERACTION_RULES",
+                                            "params": {"interaction_rules": [{"group_id": "nope"}]}})
+        assert r.status_code == 400 and "params.interaction_rules[0].group_id: no interaction rule group" in r.text
 
         listed = c.get(base + "/command/insert-commands", params={"offset": 0, "limit": 5}).json()
         assert listed == {"count": 1, "insert_commands": [{

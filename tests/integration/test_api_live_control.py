@@ -119,6 +119,10 @@ def silent_room(output_url: str, callbacks: Callbacks) -> dict:
             "rule_index": "greet", "rule_name": "greet", "event_type": 1,
             "hit_condition": {"relation": "AND", "tags": [{"tag": "content", "match": "REGEX", "value": "hello"}]},
             "trigger": {"reply_mode": "SYSTEM_REPLY", "reply_texts": ["Welcome {name}!"], "play_type": "PLAY_NOW"},
+        }, {
+            "rule_index": "ask", "rule_name": "price question", "event_type": 1,
+            "hit_condition": {"relation": "AND", "tags": [{"tag": "content", "match": "REGEX", "value": "price"}]},
+            "trigger": {"reply_mode": "CALLBACK", "reply_texts": ["Let me check."]},
         }],
         "live_event_callback_config": {"live_event_type_callback_url": callbacks.url, "auth_type": "MSS_A_HEAD",
                                        "key": KEY, "callback_event_type": ["REPLY_COMMAND_FINISH"]},
@@ -171,7 +175,8 @@ def live(tmp_path, nginx):
         c = sdk_client(srv.url)
         room = silent_room(nginx.url, callbacks)
         room_id = c.create_smart_live_room(CreateSmartLiveRoomRequest(body=CreateSmartLiveRoomReq(**room))).room_id
-        job = c.start_smart_live(StartSmartLiveRequest(room_id=room_id, body=StartSmartLiveReq()))
+        job = c.start_smart_live(StartSmartLiveRequest(room_id=room_id, body=StartSmartLiveReq(
+            interaction_callback_url=callbacks.url + "/interaction")))
         scripts = until_taking_commands(c, room_id, job.job_id)
         yield c, srv, room_id, job, scripts, callbacks
         try:
@@ -241,6 +246,16 @@ def test_a_reported_comment_gets_its_rules_reply(live, nginx):
         time.sleep(0.3)
     assert auto and auto[0].params["text_config"]["text"] == "Welcome Li Lei!", listed
     callbacks.wait(finished(auto[0].command_id))
+    # a CALLBACK rule posts to the start body's interaction_callback_url, signed as the room's callbacks
+    question = json.dumps({"user": {"userId": "u2", "name": "Han Meimei"}, "content": "what is the price?"})
+    assert anon.post(job.live_event_report_url, json={"total": 1, "events": [
+        {"timestamp": int(time.time() * 1000), "type": 1, "content": question}]}).status_code == 200
+    headers, hit = callbacks.wait(lambda b: b["event_type"] == "INTERACTION_RULE_HIT")
+    msg = json.loads(hit["message"])
+    assert msg["job_id"] == job.job_id and msg["rule_index"] == "ask" and msg["reply_texts"] == ["Let me check."]
+    assert msg["event"]["type"] == 1 and msg["event"]["content"]["user"]["name"] == "Han Meimei"
+    assert headers["x-hw-mss-secret"] == hmac.new(
+        KEY.encode(), (callbacks.url + "/interaction" + headers["x-hw-mss-time"]).encode(), hashlib.sha256).hexdigest()
     # the same through the SDK, signed with AK/SK
     report = c.live_event_report(LiveEventReportRequest(room_id=room_id, job_id=job.job_id, refresh_url=True,
                                                         body=ReportLiveEventReq(total=1, events=[
