@@ -128,15 +128,15 @@ def room_view(row: dict) -> dict:
 
 
 def room_summary(row: dict, last_job: dict | None) -> dict:
-    body = row["body"]
+    """A listing's entry, from the row's columns (never the stored body)."""
     out = {
         "room_id": row["room_id"],
         "project_id": row["project_id"],
         "room_name": row["room_name"],
         "room_type": row["room_type"],
         "room_state": row["room_state"],
-        "room_description": body.get("room_description"),
-        "view_mode": body.get("view_mode"),
+        "room_description": row["room_description"],
+        "view_mode": row["view_mode"],
         "create_time": iso(row["created"]),
         "update_time": iso(row["updated"]),
     }

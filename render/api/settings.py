@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from render.api.auth import Credentials
+from render.assets import MediaPolicy
 
 
 def default_db_path(env: Mapping[str, str] | None = None) -> Path:
@@ -43,9 +44,18 @@ class Settings:
     push_retries: int | None = None  # --retries of the push (None: the push's default)
     poll_interval: float = 0.2  # how often the runner looks at its workers
     max_body_bytes: int = 8 * 1024 * 1024
+    media_roots: tuple[Path, ...] = ()  # folders whose files rooms may name (--media-root)
+    allow_private_urls: bool = False  # http(s) media on loopback/private/link-local addresses
+    url_allow_hosts: tuple[str, ...] = ()  # "host:port" taken as public (a test seam)
 
     def __post_init__(self) -> None:
         self.assets_dirs = tuple(Path(d) for d in self.assets_dirs)
+        self.media_roots = tuple(Path(d).resolve() for d in self.media_roots)
+
+    def media_policy(self) -> MediaPolicy:
+        """What rooms that arrive over the API may reference (the check and the workers agree)."""
+        return MediaPolicy.restricted(self.media_roots, allow_private_urls=self.allow_private_urls,
+                                      url_allow_hosts=self.url_allow_hosts)
 
     @property
     def jobs_dir(self) -> Path:

@@ -84,14 +84,15 @@ def media_references(room: Room) -> Iterator[tuple[str, str, str]]:
 
 
 def check_media(room: Room, library) -> list[RenderError]:
-    """Every local media reference resolved (asset ids, paths, file://); http(s) URLs are
-    fetched when the room renders. One error per reference that fails, each naming its field."""
+    """Every local media reference resolved (asset ids, paths, file://) under the library's
+    media policy; http(s) URLs are checked against it (resolved, not contacted) and fetched
+    when the room renders. One error per reference that fails, each naming its field."""
     problems = []
     for field, ref, kind in media_references(room):
-        if ref.startswith(("http://", "https://")):
-            continue
         try:
-            if kind in ("VOICE", "HUMAN_MODEL"):
+            if ref.lower().startswith(("http://", "https://")):
+                library.check_url(ref, field)
+            elif kind in ("VOICE", "HUMAN_MODEL"):
                 library.asset(ref, kind, field)
             else:
                 library.resolve(ref, kind, field)
