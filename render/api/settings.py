@@ -43,7 +43,9 @@ class Settings:
     overrun_grace: float = 120.0  # a job with a duration is killed this long after it
     push_retries: int | None = None  # --retries of the push (None: the push's default)
     poll_interval: float = 0.2  # how often the runner looks at its workers
-    max_body_bytes: int = 8 * 1024 * 1024
+    max_body_bytes: int = 8 * 1024 * 1024  # larger bodies: 413, refused while they arrive
+    body_timeout: float = 60.0  # seconds for a whole request body
+    header_timeout: float = 10.0  # seconds for a request's headers (slow clients are dropped)
     media_roots: tuple[Path, ...] = ()  # folders whose files rooms may name (--media-root)
     allow_private_urls: bool = False  # http(s) media on loopback/private/link-local addresses
     url_allow_hosts: tuple[str, ...] = ()  # "host:port" taken as public (a test seam)
