@@ -230,8 +230,8 @@ class Store:
         """(total matching, one page newest first) of rooms or jobs under the given conditions."""
         cond = " AND ".join(where)
         count = self._one(f"SELECT count(*) AS n FROM {table} WHERE {cond}", args)["n"]
-        rows = self._all(f"SELECT {columns} FROM {table} WHERE {cond} ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?",
-                         args + [limit, offset])
+        rows = self._all(f"SELECT {columns} FROM {table} WHERE {cond}"
+                         " ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?", args + [limit, offset])
         return count, rows
 
     def active_jobs(self, room_id: str | None = None) -> list[dict]:

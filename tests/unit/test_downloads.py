@@ -33,7 +33,7 @@ class Listener:
         while True:
             try:
                 conn, _ = self.sock.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 return self.accepted
             conn.close()
             self.accepted += 1
@@ -229,3 +229,19 @@ def test_the_cache_is_bounded_least_recently_used_first(server, tmp_path):
     c = get(f"{server.url}/c.png", tmp_path, cache_max_bytes=700_000)
     assert c.exists() and not b.exists() and not b.with_name(b.name + ".meta").exists()
     assert evict(tmp_path / "cache", 0, keep=c) == []
+
+
+def test_the_library_resolves_urls_under_its_policy(server, tmp_path, listener):
+    from render.assets import AssetLibrary
+
+    server.routes["/a.png"] = reply(200, b"PNG", {"Content-Type": "image/png", "ETag": '"1"'})
+    url = f"{server.url}/a.png"
+    cli = AssetLibrary([], cache_dir=tmp_path / "cache")  # the command line: any URL
+    assert cli.resolve(url, "IMAGE", "f").read_bytes() == b"PNG"
+    assert cli.resolve(url, "IMAGE", "f").read_bytes() == b"PNG"
+    assert len(server.hits) == 1  # once per library (render), not once per layer
+    api = AssetLibrary([], cache_dir=tmp_path / "cache", policy=MediaPolicy.restricted())
+    for ref in (url, f"http://127.0.0.1:{listener.port}/b.png"):
+        with pytest.raises(SpecError):
+            api.resolve(ref, "IMAGE", "f")
+    assert listener.count() == 0 and len(server.hits) == 1
