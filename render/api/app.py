@@ -15,6 +15,7 @@ headers are served. Log lines escape control characters (no forged lines).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import time
 import uuid
@@ -50,7 +51,6 @@ log = logging.getLogger("smartlive.api")
 REQUEST_ID = "smartlive.request_id"
 MAX_OFFSET = 2**31 - 1
 MAX_PATH_COMPONENT = 255  # bytes, as a file name
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]", "::1")
 LOGGERS = ("smartlive.api", "smartlive.api.jobs", "smartlive.api.auth")
 
 
@@ -66,11 +66,23 @@ class EscapeControl(logging.Filter):
         return True
 
 
+def is_loopback(name: str) -> bool:
+    """localhost, 127.x.x.x or ::1 (brackets allowed)."""
+    name = name.strip().lower().strip("[]")
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def host_is_loopback(host: str) -> bool:
     """A Host header naming this machine (with or without a port)."""
-    host = host.strip().lower()
-    name = host.rsplit(":", 1)[0] if host.count(":") == 1 or host.startswith("[") else host
-    return name in LOOPBACK_NAMES
+    host = host.strip()
+    if host.startswith("["):
+        return is_loopback(host[: host.find("]") + 1])
+    return is_loopback(host.rsplit(":", 1)[0] if host.count(":") == 1 else host)
 
 
 class GuardMiddleware:

@@ -15,8 +15,6 @@ from render.api.auth import load_credentials
 from render.api.settings import Settings, default_db_path, push_command
 from render.errors import SpecError
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-
 
 def header_timeout_protocol(seconds: float):
     """uvicorn's h11 protocol, closing connections that send their headers too slowly."""
@@ -116,9 +114,9 @@ def serve(
     `extra`: assets_dirs=[...] (extra asset libraries for the push workers) or any Settings field."""
     import uvicorn
 
-    from render.api.app import create_app
+    from render.api.app import create_app, is_loopback
 
-    if no_auth and host.strip("[]").lower() not in LOOPBACK_HOSTS:
+    if no_auth and not is_loopback(host):
         raise SpecError(
             f"--host: {host} is not a loopback address; --no-auth serves this machine only "
             "(configure --credentials to serve other hosts)"
