@@ -6,20 +6,24 @@ Kinds: IMAGE, VIDEO, AUDIO, HUMAN_MODEL, VOICE, SUBTITLE, ROBOT (an INTELLIGENT_
 file: render/interaction/robot.py); one id may have several kinds.
 Folders searched: the package's render/data/library, then $SMARTLIVE_ASSETS (os.pathsep list),
 then any given with --assets. A reference in a room is an asset id, a local path (relative
-to the room file), a file:// URL or an http(s):// URL (downloaded once into a cache).
+to the room file), a file:// URL or an http(s):// URL (downloaded into a cache, render.downloads).
+
+What a room may reference is a MediaPolicy, decided here and nowhere else: the default (the
+command line: the user owns the files) allows any local file and URL; rooms that arrive over the
+API get MediaPolicy.restricted(...): asset ids, files under the server's media roots, and http(s)
+URLs to public addresses. The API's job workers read it from $SMARTLIVE_MEDIA_POLICY.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from render.errors import AssetNotFoundError, MediaFileError
+from render import downloads
+from render.errors import AssetNotFoundError, MediaFileError, SpecError
 
 PROJECT_LIBRARY = Path(__file__).resolve().parent / "data" / "library"  # shipped in the wheel
 KINDS = ("IMAGE", "VIDEO", "AUDIO", "HUMAN_MODEL", "VOICE", "SUBTITLE", "ROBOT")
@@ -27,8 +31,8 @@ MB = 1024 * 1024
 # The spec's caps (audio under 100 MB, SRT under 1 MB) and sane ones for pictures and video.
 SIZE_CAPS = {"AUDIO": 100 * MB, "SUBTITLE": 1 * MB, "IMAGE": 30 * MB, "VIDEO": 1024 * MB,
              "HUMAN_MODEL": 30 * MB}
-DOWNLOAD_TIMEOUT = 20.0
 _ID = re.compile(r"^[A-Za-z0-9_\-]+$")
+POLICY_ENV = "SMARTLIVE_MEDIA_POLICY"
 
 
 def cache_root() -> Path:
@@ -56,22 +60,76 @@ def read_manifest(folder: Path) -> list[Asset]:
         raise MediaFileError(f"asset manifest {mf}: not a valid manifest ({e})") from None
 
 
+@dataclass(frozen=True)
+class MediaPolicy:
+    """What the media references of a room may name. The default allows everything."""
+
+    local_files: bool = True  # any local path and file:// URL; False: only under media_roots
+    media_roots: tuple[Path, ...] = ()  # folders whose files rooms may name (relative or absolute)
+    private_urls: bool = True  # http(s) to loopback, private, link-local (metadata) addresses
+    url_allow_hosts: tuple[str, ...] = ()  # "host:port" taken as public (a test seam)
+
+    @classmethod
+    def restricted(cls, media_roots=(), *, allow_private_urls: bool = False, url_allow_hosts=()) -> MediaPolicy:
+        """The API's policy: asset ids, files under `media_roots`, public http(s) URLs."""
+        return cls(False, tuple(Path(r).resolve() for r in media_roots), allow_private_urls,
+                   tuple(url_allow_hosts))
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "media_roots": [str(r) for r in self.media_roots]})
+
+    @classmethod
+    def from_json(cls, text: str) -> MediaPolicy:
+        d = json.loads(text)
+        return cls(bool(d["local_files"]), tuple(Path(r) for r in d["media_roots"]), bool(d["private_urls"]),
+                   tuple(d.get("url_allow_hosts") or ()))
+
+    @classmethod
+    def from_env(cls, env=None) -> MediaPolicy:
+        """$SMARTLIVE_MEDIA_POLICY (set by the API for its workers), else the default."""
+        text = (os.environ if env is None else env).get(POLICY_ENV)
+        return cls.from_json(text) if text else cls()
+
+    def local_file(self, ref: str, path: Path, field: str) -> Path:
+        """The file a path reference names, if the policy allows it. Under media roots a path
+        (relative to a root, or absolute) must stay inside one after symlinks are resolved; the
+        check comes before anything is looked up, so a refused path tells nothing about what exists."""
+        if self.local_files:
+            return path
+        inside = [c for c in ((root / path).resolve() for root in self.media_roots)
+                  if any(c.is_relative_to(root) for root in self.media_roots)]
+        for candidate in inside:
+            if candidate.exists():
+                return candidate
+        if inside:
+            raise MediaFileError(f"{field}: {ref} is not a file in the server's media folders")
+        raise SpecError(f"{field}: {ref} is a local file outside the server's media folders; rooms created "
+                        "over the API may name asset ids, files under the server's --media-root folders "
+                        "and public http(s) URLs")
+
+
 class AssetLibrary:
     """Resolves asset ids and URLs of one room; `base_dir` anchors relative paths."""
 
-    def __init__(self, folders: list[Path], *, base_dir: Path | None = None, cache_dir: Path | None = None):
+    def __init__(self, folders: list[Path], *, base_dir: Path | None = None, cache_dir: Path | None = None,
+                 policy: MediaPolicy | None = None, cache_max_bytes: int = downloads.CACHE_MAX_BYTES):
         self.folders = [Path(f) for f in folders]
         self.base_dir = Path(base_dir) if base_dir else Path.cwd()
         self.cache_dir = Path(cache_dir) if cache_dir else cache_root() / "downloads"
+        self.policy = policy or MediaPolicy()
+        self.cache_max_bytes = cache_max_bytes
+        self._fetched: dict[str, Path] = {}
         self._assets: dict[tuple[str, str], Asset] = {}
         for folder in self.folders:
             for a in read_manifest(folder):
                 self._assets.setdefault((a.id, a.kind), a)
 
     @classmethod
-    def default(cls, base_dir: Path | None = None, extra_dirs=()) -> AssetLibrary:
+    def default(cls, base_dir: Path | None = None, extra_dirs=(), policy: MediaPolicy | None = None) -> AssetLibrary:
+        """The project library, $SMARTLIVE_ASSETS and `extra_dirs`; the policy given, else
+        $SMARTLIVE_MEDIA_POLICY's, else the permissive default."""
         env = [p for p in os.environ.get("SMARTLIVE_ASSETS", "").split(os.pathsep) if p]
-        return cls([PROJECT_LIBRARY, *env, *extra_dirs], base_dir=base_dir)
+        return cls([PROJECT_LIBRARY, *env, *extra_dirs], base_dir=base_dir, policy=policy or MediaPolicy.from_env())
 
     def asset(self, asset_id: str, kind: str, field: str) -> Asset:
         """The asset of that id and kind, or AssetNotFoundError (MSS.10001001) naming the field."""
@@ -86,21 +144,38 @@ class AssetLibrary:
         """An asset id, local path, file:// or http(s):// URL -> a readable local file."""
         if not ref:
             raise MediaFileError(f"{field}: empty reference")
+        if "\x00" in ref:
+            raise SpecError(f"{field}: a media reference cannot contain a NUL character")
         scheme = urlparse(ref).scheme.lower()
         if scheme in ("http", "https"):
-            return self._check(self._download(ref, kind, field), kind, field)
+            if ref not in self._fetched:  # once per render: one revalidation, not one per layer
+                limits = downloads.Limits(SIZE_CAPS.get(kind, 1024 * MB), cache_max_bytes=self.cache_max_bytes)
+                self._fetched[ref] = downloads.fetch(ref, self.cache_dir, kind=kind, field=field,
+                                                     policy=self.policy, limits=limits)
+            return self._check(self._fetched[ref], kind, field)
         if scheme == "file":
-            return self._check(Path(unquote(urlparse(ref).path)), kind, field)
+            return self._check(self.policy.local_file(ref, Path(unquote(urlparse(ref).path)), field), kind, field)
         found = self._assets.get((ref, kind))
         if found is not None:
             if found.path is None:
                 raise MediaFileError(f"{field}: asset {ref!r} has no {kind} file")
             return self._check(found.path, kind, field)
+        if len(scheme) > 1 and not self.policy.local_files:  # data:, ftp:... (one letter: a drive)
+            raise SpecError(f"{field}: {ref} is not an asset id, a media file or an http(s) URL")
+        if not self.policy.local_files:
+            if _ID.match(ref) and "." not in ref and not any((r / ref).exists() for r in self.policy.media_roots):
+                raise AssetNotFoundError(f"{field}: no {kind} asset with id {ref!r} in the library")
+            return self._check(self.policy.local_file(ref, Path(ref), field), kind, field)
         path = Path(ref).expanduser()
         path = path if path.is_absolute() else self.base_dir / path
         if not path.exists() and _ID.match(ref) and "." not in ref:
             raise AssetNotFoundError(f"{field}: no {kind} asset with id {ref!r} in the library")
         return self._check(path, kind, field)
+
+    def check_url(self, ref: str, field: str) -> None:
+        """An http(s) reference the policy allows (its host resolved, never contacted; a name
+        that does not resolve now is checked again when the room renders)."""
+        downloads.check_url(ref, field, self.policy, must_resolve=False)
 
     def _check(self, path: Path, kind: str, field: str) -> Path:
         if not path.is_file():
@@ -109,36 +184,3 @@ class AssetLibrary:
         if cap and path.stat().st_size > cap:
             raise MediaFileError(f"{field}: file {path} is larger than the {cap // MB} MB allowed for {kind}")
         return path
-
-    def _download(self, url: str, kind: str, field: str) -> Path:
-        import httpx  # only the network path needs it
-
-        suffix = Path(urlparse(url).path).suffix[:8]
-        target = self.cache_dir / (hashlib.sha256(url.encode()).hexdigest()[:32] + suffix)
-        if target.is_file():
-            return target
-        cap = SIZE_CAPS.get(kind, 1024 * MB)
-        part = None
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, part_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-            part = Path(part_name)
-            with os.fdopen(fd, "wb") as f, httpx.stream("GET", url, timeout=DOWNLOAD_TIMEOUT,
-                                                        follow_redirects=True) as r:
-                if r.status_code != 200:
-                    raise MediaFileError(f"{field}: download of {url} failed with HTTP {r.status_code}")
-                size = 0
-                for chunk in r.iter_bytes():
-                    size += len(chunk)
-                    if size > cap:
-                        raise MediaFileError(f"{field}: {url} is larger than the {cap // MB} MB allowed for {kind}")
-                    f.write(chunk)
-            part.replace(target)  # atomic: concurrent downloads of one URL never mix their bytes
-            return target
-        except httpx.HTTPError as e:
-            raise MediaFileError(f"{field}: cannot download {url} ({type(e).__name__}: {e})") from None
-        except OSError as e:
-            raise MediaFileError(f"{field}: cannot store the download of {url} in {target.parent} ({e})") from None
-        finally:
-            if part is not None:
-                part.unlink(missing_ok=True)

@@ -160,6 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--credentials", metavar="FILE", help="JSON list of {ak, sk, project_ids} (or $SMARTLIVE_AK/SK)")
     sv.add_argument("--no-auth", action="store_true", help="accept unsigned requests (local experiments only)")
     sv.add_argument("--max-jobs", type=int, default=2, metavar="N", help="live jobs at once (default 2)")
+    sv.add_argument("--media-root", action="append", metavar="DIR",
+                    help="a folder whose files rooms created over the API may name (repeatable)")
+    sv.add_argument("--allow-private-urls", action="store_true",
+                    help="let API rooms name http(s) media on loopback, private and link-local addresses")
     sv.set_defaults(func=cmd_serve)
     return p
 
@@ -189,7 +193,8 @@ def cmd_serve(args) -> int:
     from render.api import serve
 
     serve(args.host, args.port, args.db, args.credentials, args.no_auth, args.max_jobs,
-          assets_dirs=[Path(d) for d in args.assets or []])
+          assets_dirs=[Path(d) for d in args.assets or []], media_roots=[Path(d) for d in args.media_root or []],
+          allow_private_urls=args.allow_private_urls)
     return 0
 
 

@@ -3,6 +3,7 @@
     RenderError (code, message; .body() -> {"error_code", "error_msg"}; .http_status)
     ├── UnauthorizedError      MSS.00000001  401
     ├── BodyError              MSS.00000002  400  (ValueError)  body is not JSON
+    │   └── BodyTooLargeError    MSS.00000002  413  body over the server's limit
     ├── SpecError              MSS.00000003  400  (ValueError)  invalid parameter(s)
     ├── InternalError          MSS.00000004  500
     ├── AssetNotFoundError     MSS.10001001  400  (LookupError) unknown asset id
@@ -67,6 +68,10 @@ class UnauthorizedError(RenderError):
 
 class BodyError(RenderError, ValueError):
     code, http_status = "MSS.00000002", 400
+
+
+class BodyTooLargeError(BodyError):
+    code, http_status = "MSS.00000002", 413
 
 
 class SpecError(RenderError, ValueError):

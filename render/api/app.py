@@ -5,10 +5,17 @@
 Every response carries X-Request-Id. Errors: one handler turns any RenderError into
 `err.http_status` + `err.body()`; anything unexpected becomes 500 MSS.00000004 "Internal Error"
 (logged with its traceback, never sent).
+
+Limits: the caller is authenticated from the headers before the body is read; a body over
+`max_body_bytes` is refused while it arrives (413), one that takes longer than `body_timeout`
+with 400; path components over 255 bytes are refused; with --no-auth only loopback Host
+headers are served. Log lines escape control characters (no forged lines).
 """
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import logging
 import time
 import uuid
@@ -23,19 +30,87 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from render.api.auth import check_request, header_map
+from render.api.auth import check_headers, check_request, header_map
 from render.api.control_routes import install_control, job_report_url
 from render.api.jobs import JobRunner
 from render.api.media import check_room_media
 from render.api.rule_groups import install_rule_groups
 from render.api.settings import Settings
 from render.api.store import Store, iso
-from render.errors import BodyError, InternalError, NotFoundError, RenderError, SpecError
+from render.errors import (
+    BodyError,
+    BodyTooLargeError,
+    InternalError,
+    NotFoundError,
+    RenderError,
+    SpecError,
+    UnauthorizedError,
+)
 from render.spec import validate_room
 from render.spec.load import json_path, parse_json
 
 log = logging.getLogger("smartlive.api")
 REQUEST_ID = "smartlive.request_id"
+MAX_OFFSET = 2**31 - 1
+MAX_PATH_COMPONENT = 255  # bytes, as a file name
+LOGGERS = ("smartlive.api", "smartlive.api.jobs", "smartlive.api.auth")
+
+
+class EscapeControl(logging.Filter):
+    """A record's message with control characters escaped: a path holding a newline cannot
+    forge a log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(ord(c) < 32 or ord(c) == 127 for c in message):
+            record.msg = message.encode("unicode_escape").decode("ascii")
+            record.args = ()
+        return True
+
+
+def is_loopback(name: str) -> bool:
+    """localhost, 127.x.x.x or ::1 (brackets allowed)."""
+    name = name.strip().lower().strip("[]")
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def host_is_loopback(host: str) -> bool:
+    """A Host header naming this machine (with or without a port)."""
+    host = host.strip()
+    if host.startswith("["):
+        return is_loopback(host[: host.find("]") + 1])
+    return is_loopback(host.rsplit(":", 1)[0] if host.count(":") == 1 else host)
+
+
+class GuardMiddleware:
+    """Before any handler: path components of at most 255 bytes, a loopback Host when auth is
+    off, a declared Content-Length within the limit (413)."""
+
+    def __init__(self, app, settings: Settings):
+        self.app, self.settings = app, settings
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            err = self.refusal(scope)
+            if err is not None:
+                return await error_response(err)(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+    def refusal(self, scope) -> RenderError | None:
+        if any(len(part.encode("utf-8", "surrogatepass")) > MAX_PATH_COMPONENT for part in scope["path"].split("/")):
+            return SpecError(f"path: a path component is longer than {MAX_PATH_COMPONENT} bytes")
+        headers = dict(scope.get("headers") or [])
+        if self.settings.no_auth and not host_is_loopback(headers.get(b"host", b"").decode("latin-1")):
+            return UnauthorizedError("Host: authentication is off (--no-auth), so only loopback names are served")
+        length = headers.get(b"content-length", b"").strip()
+        if length.isdigit() and int(length) > self.settings.max_body_bytes:
+            return BodyTooLargeError(f"body: larger than {self.settings.max_body_bytes} bytes")
+        return None
 
 
 class RequestIdMiddleware:
@@ -97,14 +172,37 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
+async def read_body(request: Request, settings: Settings) -> bytes:
+    """The request body, read once: refused (413) as soon as it passes max_body_bytes, and
+    (400) when it takes longer than body_timeout to arrive."""
+    cached = getattr(request, "_body", None)
+    if cached is not None:
+        return cached
+
+    async def read() -> bytes:
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > settings.max_body_bytes:
+                raise BodyTooLargeError(f"body: larger than {settings.max_body_bytes} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    try:
+        request._body = await asyncio.wait_for(read(), settings.body_timeout)
+    except asyncio.TimeoutError:
+        raise BodyError(f"body: not received within {settings.body_timeout:g} s") from None
+    return request._body
+
+
 async def raw_body(request: Request) -> bytes:
     """The request body (a dependency: the only part of a request handled on the event loop)."""
-    return await request.body()
+    return await read_body(request, request.app.state.settings)
 
 
 def parse_body(body: bytes, settings: Settings, *, optional: bool = False) -> dict:
     if len(body) > settings.max_body_bytes:
-        raise BodyError(f"body: larger than {settings.max_body_bytes} bytes")
+        raise BodyTooLargeError(f"body: larger than {settings.max_body_bytes} bytes")
     if not body.strip():
         if optional:
             return {}
@@ -130,15 +228,15 @@ def room_view(row: dict) -> dict:
 
 
 def room_summary(row: dict, last_job: dict | None) -> dict:
-    body = row["body"]
+    """A listing's entry, from the row's columns (never the stored body)."""
     out = {
         "room_id": row["room_id"],
         "project_id": row["project_id"],
         "room_name": row["room_name"],
         "room_type": row["room_type"],
         "room_state": row["room_state"],
-        "room_description": body.get("room_description"),
-        "view_mode": body.get("view_mode"),
+        "room_description": row["room_description"],
+        "view_mode": row["view_mode"],
         "create_time": iso(row["created"]),
         "update_time": iso(row["updated"]),
     }
@@ -211,8 +309,50 @@ def openapi_schema(app: FastAPI) -> dict:
             "co_streamer_config": {"$ref": "#/components/schemas/CoStreamerConfig"},
         },
     }
+    components["ErrorBody"] = {
+        "type": "object",
+        "required": ["error_code", "error_msg"],
+        "properties": {"error_code": {"type": "string", "example": "MSS.00000003"},
+                       "error_msg": {"type": "string"}},
+    }
+    for path, ops in schema.get("paths", {}).items():
+        for method, op in ops.items():
+            op["responses"].pop("422", None)
+            for status in error_statuses(method, path):
+                op["responses"][str(status)] = {
+                    "description": ERROR_STATUSES[status],
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+                }
     app.openapi_schema = schema
     return schema
+
+
+ERROR_STATUSES = {
+    400: "Invalid body or parameter (MSS.00000002, MSS.00000003), asset or file not found (MSS.10001001, "
+    "MSS.10001004)",
+    401: "Unauthorized (MSS.00000001)",
+    403: "Job concurrency limit exceeded (MSS.41000012)",
+    404: "Room or job not found (MSS.41000003)",
+    409: "Task state does not allow this operation (MSS.20020001)",
+    413: "Body larger than the server's limit (MSS.00000002)",
+    500: "Internal Error (MSS.00000004)",
+}
+
+
+def error_statuses(method: str, path: str) -> list[int]:
+    """The error responses an operation can give (its OpenAPI `responses`)."""
+    if not path.startswith("/v1/"):
+        return []
+    out = [400, 401]
+    if "{room_id}" in path:
+        out.append(404)
+    if method in ("post", "put"):
+        out.append(413)
+    if path.endswith("/smart-live-jobs") and method == "post":
+        out += [403, 409]
+    elif method == "delete" or path.endswith("/stop"):
+        out.append(409)
+    return sorted(out) + [500]
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -236,14 +376,24 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings, app.state.store, app.state.runner = settings, store, runner
     app.openapi = lambda: openapi_schema(app)
+    app.add_middleware(GuardMiddleware, settings=settings)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, EscapeControl) for f in logger.filters):
+            logger.addFilter(EscapeControl())
 
     async def authorize(request: Request, project_id: str) -> None:
         if settings.no_auth:
             return
+        headers = header_map(request.scope["headers"])
+        key = check_headers(settings.credentials, headers=headers, project_id=project_id,
+                            now=datetime.now(timezone.utc))
+        if key is None:  # a token: nothing in the body to verify
+            return
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
-        body = await request.body()  # cached by Starlette: `raw_body` gets the same bytes
+        body = await read_body(request, settings)  # kept: `raw_body` gets the same bytes
         await run_in_threadpool(  # hashes up to max_body_bytes: off the event loop
             partial(
                 check_request,
@@ -251,7 +401,7 @@ def create_app(settings: Settings) -> FastAPI:
                 method=request.method,
                 raw_path=raw_path.decode("latin-1"),
                 raw_query=request.scope.get("query_string", b"").decode("latin-1"),
-                headers=header_map(request.scope["headers"]),
+                headers=headers,
                 body=body,
                 project_id=project_id,
                 now=datetime.now(timezone.utc),
@@ -278,7 +428,7 @@ def create_app(settings: Settings) -> FastAPI:
     @r.get(rooms, summary="List smart live rooms", tags=["rooms"])
     def list_rooms(
         project_id: str,
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
         limit: int = Query(10, ge=1, le=100),
         room_name: str | None = None,
         room_type: str | None = None,
@@ -319,7 +469,7 @@ def create_app(settings: Settings) -> FastAPI:
     def list_room_jobs(
         project_id: str,
         room_id: str,
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
         limit: int = Query(10, ge=1, le=100),
         state: str | None = None,
     ):
@@ -329,7 +479,7 @@ def create_app(settings: Settings) -> FastAPI:
     @r.get("/smart-live-jobs", summary="List the live jobs of every room", tags=["jobs"])
     def list_all_jobs(
         project_id: str,
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
         limit: int = Query(10, ge=1, le=100),
         state: str | None = None,
         room_name: str | None = None,

@@ -1,8 +1,9 @@
 """Who may call the API: AK/SK `SDK-HMAC-SHA256` signatures (as huaweicloudsdkcore signs) and tokens.
 
     creds = load_credentials(path_or_None, os.environ)     # Credentials(keys, tokens)
+    check_headers(creds, headers=..., project_id=..., now=datetime)   # before the body is read
     check_request(creds, method=..., raw_path=..., raw_query=..., headers=..., body=...,
-                  project_id=..., now=datetime)            # None, or UnauthorizedError
+                  project_id=..., now=datetime)            # the caller, or UnauthorizedError
 
 The canonical request is rebuilt exactly as `huaweicloudsdkcore.signer.signer.Signer` builds it:
 METHOD, the path unquoted then each segment quoted (safe "~") and always ending in "/", the query
@@ -172,19 +173,16 @@ def _deny(reason: str):
     return UnauthorizedError()
 
 
-def check_request(
+def check_headers(
     creds: Credentials,
     *,
-    method: str,
-    raw_path: str,
-    raw_query: str,
     headers: Mapping[str, str],
-    body: bytes,
     project_id: str,
     now: datetime,
-) -> str:
-    """Verify a token or an AK/SK signature for `project_id`; returns the caller (AK or "token").
-    `headers` maps lower-case names to the values as sent. UnauthorizedError otherwise."""
+) -> Key | None:
+    """Everything that can be checked before the body is read: a token (fully: None is returned)
+    or the AK, the form of the signature, the date, the signed headers present and the project
+    (the Key is returned; `check_request` then verifies the signature over the body)."""
     token = headers.get("x-auth-token")
     auth = headers.get("authorization")
     if token and not auth:
@@ -193,13 +191,13 @@ def check_request(
         allowed = creds.tokens[token]
         if allowed and project_id not in allowed:
             raise _deny(f"token not valid for project {project_id}")
-        return "token"
+        return None
     if not auth:
         raise _deny("no Authorization or X-Auth-Token header")
     m = _AUTH_RE.match(auth.strip())
     if not m:
         raise _deny("Authorization is not an SDK-HMAC-SHA256 signature")
-    ak, signed, sig = m.group(1), m.group(2).split(";"), m.group(3).lower()
+    ak, signed = m.group(1), m.group(2).split(";")
     key = creds.keys.get(ak)
     if key is None:
         raise _deny(f"unknown AK {ak}")
@@ -214,20 +212,42 @@ def check_request(
         raise _deny(f"X-Sdk-Date {sdk_date} is more than 15 minutes off")
     if any(name not in headers for name in signed):
         raise _deny("a signed header is missing")
-    if not declared_hash_ok(body, headers):
-        raise _deny("X-Sdk-Content-Sha256 is not the sha256 of the body")
-    expected = signature(
-        key.sk,
-        string_to_sign(canonical_request(method, raw_path, raw_query, headers, signed, body), sdk_date),
-    )
-    if not hmac.compare_digest(expected, sig):
-        raise _deny(f"bad signature for AK {ak}")
     if not key.allows(project_id):
         raise _deny(f"AK {ak} is not allowed project {project_id}")
     declared_project = headers.get("x-project-id")
     if declared_project and declared_project != project_id:
-        raise _deny(f"X-Project-Id {declared_project} differs from the path's {project_id}")
-    return ak
+        raise _deny(f"X-Project-Id {declared_project!r} differs from the path's {project_id!r}")
+    return key
+
+
+def check_request(
+    creds: Credentials,
+    *,
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    project_id: str,
+    now: datetime,
+) -> str:
+    """Verify a token or an AK/SK signature for `project_id`; returns the caller (AK or "token").
+    `headers` maps lower-case names to the values as sent. UnauthorizedError otherwise."""
+    key = check_headers(creds, headers=headers, project_id=project_id, now=now)
+    if key is None:
+        return "token"
+    m = _AUTH_RE.match(headers["authorization"].strip())
+    signed, sig = m.group(2).split(";"), m.group(3).lower()
+    if not declared_hash_ok(body, headers):
+        raise _deny("X-Sdk-Content-Sha256 is not the sha256 of the body")
+    expected = signature(
+        key.sk,
+        string_to_sign(canonical_request(method, raw_path, raw_query, headers, signed, body),
+                       headers["x-sdk-date"].strip()),
+    )
+    if not hmac.compare_digest(expected, sig):
+        raise _deny(f"bad signature for AK {key.ak}")
+    return key.ak
 
 
 def header_map(raw_headers) -> dict[str, str]:

@@ -97,7 +97,7 @@ def install_control(app: FastAPI, r: APIRouter, *, store, runner, settings: Sett
             raise UnauthorizedError("auth_key: missing next to expires_time")
         else:
             await authorize(request, project_id)
-        data = parse_body(await request.body(), settings)
+        data = parse_body(await raw_body(request), settings)
         job, link = live_link(project_id, room_id, job_id)
         parse_report(data)  # 400 naming events[i].<field> before anything reaches the live
         await ask(link, {"op": "events", "body": data}, ctl.command_timeout)

@@ -43,6 +43,7 @@ from render.api.media import check_room_media
 from render.api.rule_groups import expand_groups
 from render.api.settings import Settings
 from render.api.store import Store
+from render.assets import POLICY_ENV
 from render.control.channel import ChannelError, JobLink
 from render.control.worker import RESULT, SOCKET, read_result
 from render.errors import ConcurrencyError, NotFoundError, SpecError, StateError
@@ -59,6 +60,7 @@ OVERRIDES = (  # the start body's fields (api-family.md), each replacing the roo
     "interaction_callback_url",
 )
 HEARTBEAT = ".heartbeat"  # in the jobs folder: when the server was last alive (restart cleanup)
+SECRET_ENV = ("SMARTLIVE_SK", "SMARTLIVE_AK", "SMARTLIVE_TOKEN")  # the server's keys: never a worker's
 STOPPED_EXITS = (0, 130, -signal.SIGTERM, -signal.SIGKILL)  # how a worker ends after our SIGTERM
 _MSS_LINE = re.compile(r"^(MSS\.\d{8}) (.+)$")
 
@@ -84,6 +86,22 @@ def job_spec(room_body: dict, start_body: dict) -> dict:
         if start_body.get(key) is not None:
             spec[key] = start_body[key]
     return spec
+
+
+def worker_env(settings: Settings, env=None) -> dict[str, str]:
+    """The worker's environment: the server's without its keys, with the API's media policy."""
+    env = os.environ if env is None else env
+    out = {k: v for k, v in env.items() if k not in SECRET_ENV}
+    out[POLICY_ENV] = settings.media_policy().to_json()
+    return out
+
+
+def mask_keys(text: str, spec: dict) -> str:
+    """`text` with every stream key of the job's room replaced by ***."""
+    keys = spec.get("stream_keys") if isinstance(spec.get("stream_keys"), list) else []
+    for key in sorted((k for k in keys if isinstance(k, str) and len(k) >= 2), key=len, reverse=True):
+        text = text.replace(key, "***")
+    return text
 
 
 def job_duration(spec: dict) -> float | None:
@@ -148,6 +166,7 @@ class Worker:
     stop_requested: bool = False
     term_sent_at: float | None = None
     reason: tuple[str, str] | None = None  # error forced by the runner (overrun, hung, no output)
+    spec: dict | None = None  # the room pushed (its stream keys are masked in what is logged)
     link: JobLink | None = None  # the job channel
     spawned_at: float = 0.0  # monotonic
     exception_wait: float | None = None  # s with no connected output that end the job
@@ -171,6 +190,13 @@ class Worker:
             self.ever_connected, self.unconnected_since = True, None
         elif self.unconnected_since is None:
             self.unconnected_since = time.monotonic()
+
+
+def private_dir(path: Path) -> Path:
+    """A folder only its owner can read (job folders hold stream keys)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+    return path
 
 
 class JobRunner:
@@ -326,9 +352,12 @@ class JobRunner:
         folder = self.settings.jobs_dir / job["job_id"]
         spec = json.loads(job["spec"])
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            room_file = folder / "room.json"
-            room_file.write_text(json.dumps(spec, ensure_ascii=False, indent=1), encoding="utf-8")
+            private_dir(self.settings.jobs_dir)
+            private_dir(folder)
+            room_file = folder / "room.json"  # holds the stream keys: owner only
+            fd = os.open(room_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with open(fd, "w", encoding="utf-8") as f:
+                f.write(json.dumps(spec, ensure_ascii=False, indent=1))
             cmd = list(self.settings.worker_command) + [
                 str(room_file),
                 "--events-out",
@@ -342,13 +371,15 @@ class JobRunner:
                 cmd += ["--retries", str(self.settings.push_retries)]
             if sys.platform.startswith("linux"):
                 cmd = [sys.executable, "-c", _LAUNCHER, str(os.getpid())] + cmd
-            with open(folder / "stderr.log", "wb") as stderr:  # the child keeps its own copy
+            fd = os.open(folder / "stderr.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with open(fd, "wb") as stderr:  # the child keeps its own copy
                 proc = subprocess.Popen(
                     cmd,
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
                     stderr=stderr,
                     start_new_session=True,
+                    env=worker_env(self.settings),
                 )
         except OSError as e:
             shutil.rmtree(folder, ignore_errors=True)
@@ -362,6 +393,7 @@ class JobRunner:
         worker = Worker(
             job["job_id"], proc, folder, job["room_type"], job["project_id"], job["room_id"], deadline,
             spawned_at=now, exception_wait=exception_wait(spec, ctl.default_exception_wait, ctl.minute),
+            spec=spec,
         )
         worker.link = JobLink(folder / SOCKET, on_event=worker.on_event)
         self._workers[job["job_id"]] = worker
@@ -455,6 +487,8 @@ class JobRunner:
             state, error = "SUCCEED", None
         else:
             state, error = "FAILED", error_from_stderr(text, rc)
+        if error:
+            error = (error[0], mask_keys(error[1], worker.spec or {}))
         self.store.end_job(worker.job_id, state, *(error or (None, None)))
         log.info("job %s: %s (exit %s)%s", worker.job_id, state, rc, f": {error[1]}" if error else "")
         shutil.rmtree(worker.folder, ignore_errors=True)

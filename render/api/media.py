@@ -1,5 +1,6 @@
-"""The asset check `smartlive validate` does, for the API: every local media reference of a room
-must resolve in the server's asset library (the project library, $SMARTLIVE_ASSETS, --assets).
+"""The asset check `smartlive validate` does, for the API: every media reference of a room must
+resolve in the server's asset library (the project library, $SMARTLIVE_ASSETS, --assets) under
+the server's media policy (asset ids, --media-root files, public http(s) URLs).
 
     check_room_media(room, settings)   # None, or MediaCheckError (400)
 """
@@ -30,7 +31,7 @@ class MediaCheckError(RenderError):
 
 
 def check_room_media(room: Room, settings: Settings) -> None:
-    library = AssetLibrary.default(base_dir=None, extra_dirs=settings.assets_dirs)
+    library = AssetLibrary.default(base_dir=None, extra_dirs=settings.assets_dirs, policy=settings.media_policy())
     problems = check_media(room, library)
     if problems:
         raise MediaCheckError(problems)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from render.api.auth import Credentials
+from render.assets import MediaPolicy
 
 
 def default_db_path(env: Mapping[str, str] | None = None) -> Path:
@@ -42,11 +43,22 @@ class Settings:
     overrun_grace: float = 120.0  # a job with a duration is killed this long after it
     push_retries: int | None = None  # --retries of the push (None: the push's default)
     poll_interval: float = 0.2  # how often the runner looks at its workers
-    max_body_bytes: int = 8 * 1024 * 1024
+    max_body_bytes: int = 8 * 1024 * 1024  # larger bodies: 413, refused while they arrive
+    body_timeout: float = 60.0  # seconds for a whole request body
+    header_timeout: float = 10.0  # seconds for a request's headers (slow clients are dropped)
+    media_roots: tuple[Path, ...] = ()  # folders whose files rooms may name (--media-root)
+    allow_private_urls: bool = False  # http(s) media on loopback/private/link-local addresses
+    url_allow_hosts: tuple[str, ...] = ()  # "host:port" taken as public (a test seam)
     control: ControlSettings = field(default_factory=lambda: ControlSettings())  # live control (issue 12)
 
     def __post_init__(self) -> None:
         self.assets_dirs = tuple(Path(d) for d in self.assets_dirs)
+        self.media_roots = tuple(Path(d).resolve() for d in self.media_roots)
+
+    def media_policy(self) -> MediaPolicy:
+        """What rooms that arrive over the API may reference (the check and the workers agree)."""
+        return MediaPolicy.restricted(self.media_roots, allow_private_urls=self.allow_private_urls,
+                                      url_allow_hosts=self.url_allow_hosts)
 
     @property
     def jobs_dir(self) -> Path:

@@ -8,11 +8,14 @@
 
 Every query is scoped by project_id: one project never sees another's rooms or jobs.
 One connection guarded by a lock (the API's threads and the job runner share it).
+The database, its WAL and its folder are readable by the owner only (bodies hold stream keys).
+Listing rooms reads the summary columns, never the bodies.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -39,6 +42,13 @@ CREATE TABLE IF NOT EXISTS rule_groups (
     rules TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS rule_groups_project ON rule_groups (project_id, created);
 """
+SUMMARY_COLUMNS = {"room_description": "$.room_description", "view_mode": "$.view_mode"}  # of the body
+ROOM_LIST = "room_id, project_id, room_name, room_type, room_state, created, updated, " + ", ".join(SUMMARY_COLUMNS)
+
+
+def summary_values(body: dict) -> list:
+    """The body's values kept in their own columns (strings, or NULL)."""
+    return [v if isinstance(v := body.get(k), str) else None for k in SUMMARY_COLUMNS]
 
 
 def iso(t: float | None) -> str | None:
@@ -51,7 +61,13 @@ def iso(t: float | None) -> str | None:
 class Store:
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for name in ("", "-wal", "-shm", "-journal"):  # SQLite gives its WAL the database's mode
+            f = self.path.with_name(self.path.name + name)
+            if name == "":
+                os.close(os.open(f, os.O_RDWR | os.O_CREAT, 0o600))
+            if f.exists():
+                os.chmod(f, 0o600)
         self._lock = threading.RLock()
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
@@ -59,6 +75,12 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.executescript(SCHEMA)
+            have = {r[1] for r in self._db.execute("PRAGMA table_info(rooms)")}
+            for column, path in SUMMARY_COLUMNS.items():  # a database of an older version
+                if column not in have:
+                    self._db.execute(f"ALTER TABLE rooms ADD COLUMN {column} TEXT")
+                    self._db.execute(f"UPDATE rooms SET {column} = json_extract(body, ?)"
+                                     f" WHERE json_type(body, ?) = 'text'", (path, path))
 
     def close(self) -> None:
         with self._lock:
@@ -81,8 +103,8 @@ class Store:
         now = time.time()
         room_id = str(uuid.uuid4())
         self._exec(
-            "INSERT INTO rooms (room_id, project_id, room_name, room_type, body, created, updated)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO rooms (room_id, project_id, room_name, room_type, body, created, updated, "
+            + ", ".join(SUMMARY_COLUMNS) + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 room_id,
                 project_id,
@@ -91,6 +113,7 @@ class Store:
                 json.dumps(body, ensure_ascii=False),
                 now,
                 now,
+                *summary_values(body),
             ),
         )
         return self.get_room(project_id, room_id)
@@ -118,20 +141,18 @@ class Store:
         if room_type:
             where.append("room_type = ?")
             args.append(room_type)
-        count, rows = self._page("rooms", where, args, limit, offset)
-        for r in rows:
-            r["body"] = json.loads(r["body"])
-        return count, rows
+        return self._page("rooms", where, args, limit, offset, columns=ROOM_LIST)
 
     def update_room(self, project_id: str, room_id: str, body: dict) -> dict:
         n = self._exec(
-            "UPDATE rooms SET body = ?, room_name = ?, room_type = ?, updated = ?"
-            " WHERE project_id = ? AND room_id = ?",
+            "UPDATE rooms SET body = ?, room_name = ?, room_type = ?, updated = ?, "
+            + ", ".join(f"{c} = ?" for c in SUMMARY_COLUMNS) + " WHERE project_id = ? AND room_id = ?",
             (
                 json.dumps(body, ensure_ascii=False),
                 body["room_name"],
                 body.get("room_type") or "NORMAL",
                 time.time(),
+                *summary_values(body),
                 project_id,
                 room_id,
             ),
@@ -208,12 +229,13 @@ class Store:
             args.append(room_name)
         return self._page("jobs", where, args, limit, offset)
 
-    def _page(self, table: str, where: list[str], args: list, limit: int, offset: int) -> tuple[int, list[dict]]:
+    def _page(self, table: str, where: list[str], args: list, limit: int, offset: int,
+              columns: str = "*") -> tuple[int, list[dict]]:
         """(total matching, one page newest first) of rooms or jobs under the given conditions."""
         cond = " AND ".join(where)
         count = self._one(f"SELECT count(*) AS n FROM {table} WHERE {cond}", args)["n"]
-        rows = self._all(f"SELECT * FROM {table} WHERE {cond} ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?",
-                         args + [limit, offset])
+        rows = self._all(f"SELECT {columns} FROM {table} WHERE {cond}"
+                         " ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?", args + [limit, offset])
         return count, rows
 
     def active_jobs(self, room_id: str | None = None) -> list[dict]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,11 +43,61 @@ def _reason(err: dict) -> str:
     return msg[:1].lower() + msg[1:]
 
 
+MAX_DEPTH = 64  # objects and arrays inside each other
+MAX_INT_DIGITS = 30
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:20]}{'...' if len(text) > 20 else ''} is out of range")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"an integer of {len(text.lstrip('-'))} digits is out of range")
+    return int(text)
+
+
+def _check_tree(data: Any, source: str) -> None:
+    """Nesting depth and text that storage can hold (no lone surrogates), without recursion."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_DEPTH:
+                raise BodyError(f"{source}: nested deeper than {MAX_DEPTH} levels")
+            items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+            for k, v in items:
+                if k is not None:
+                    stack.append((k, depth))
+                stack.append((v, depth + 1))
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise BodyError(f"{source}: a string holds a lone surrogate (\\ud800-\\udfff), not text") from None
+
+
 def parse_json(text: str, source: str = "body") -> Any:
+    """JSON text -> data; BodyError for anything but plain JSON that storage can hold: NaN,
+    Infinity, numbers out of double range, integers over 30 digits, nesting deeper than 64,
+    lone surrogates."""
     try:
-        return json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float, parse_int=_bounded_int)
     except json.JSONDecodeError as e:
         raise BodyError(f"{source} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except ValueError as e:
+        raise BodyError(f"{source} is not valid JSON: {e}") from None
+    except RecursionError:
+        raise BodyError(f"{source}: nested deeper than {MAX_DEPTH} levels") from None
+    _check_tree(data, source)
+    return data
 
 
 def unknown_fields(model: BaseModel, path: tuple = ()) -> list[str]:

@@ -84,19 +84,20 @@ def media_references(room: Room) -> Iterator[tuple[str, str, str]]:
 
 
 def check_media(room: Room, library, *, open_files: bool = False) -> list[RenderError]:
-    """Every media reference resolved (asset ids, paths, file://), one error per reference that
-    fails, each naming its field. `open_files`: also download http(s) URLs and open every file
-    with the renderer's own loader (render.media.open_media); otherwise URLs wait for the render."""
+    """Every media reference resolved (asset ids, paths, file://) under the library's media
+    policy, one error per reference that fails, each naming its field. http(s) URLs are checked
+    against the policy (resolved, not contacted); `open_files` also downloads them and opens
+    every file with the renderer's own loader (render.media.open_media)."""
     from render.media import open_media
 
     problems = []
     for field, ref, kind in media_references(room):
-        if ref.startswith(("http://", "https://")) and not open_files:
-            continue
         try:
-            if kind in ("VOICE", "HUMAN_MODEL"):
-                asset = library.asset(ref, kind, field)
-                path = asset.path
+            path = None
+            if ref.lower().startswith(("http://", "https://")) and not open_files:
+                library.check_url(ref, field)
+            elif kind in ("VOICE", "HUMAN_MODEL"):
+                path = library.asset(ref, kind, field).path
             else:
                 path = library.resolve(ref, kind, field)
             if open_files and path is not None and kind != "VOICE":

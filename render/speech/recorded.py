@@ -26,8 +26,11 @@ def read_srt(path) -> list[Cue]:
         raise MediaFileError(f"{path}: subtitle file is not UTF-8 text") from None
     try:
         subs = list(srt.parse(text))
-    except (srt.SRTParseError, ValueError) as e:
-        raise MediaFileError(f"{path}: not a valid SRT file ({e})") from None
+    except srt.SRTParseError as e:  # its message quotes the file: say where, never what
+        line = text.count("\n", 0, e.actual_start) + 1
+        raise MediaFileError(f"{path}: not a valid SRT file (unexpected content at line {line})") from None
+    except ValueError:
+        raise MediaFileError(f"{path}: not a valid SRT file (a timestamp or index is out of range)") from None
     cues = []
     for s in sorted(subs, key=lambda s: s.start):
         line = " ".join(_MARKUP.sub("", s.content).split())

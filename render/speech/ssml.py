@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from render.errors import SpecError
 
 MAX_TEXT_CHARS = 10_000
+MAX_DEPTH = 32  # tags inside each other
 BREAK_MIN_MS, BREAK_MAX_MS = 200, 10_000
 BREAK_STRENGTH_MS = {"none": 0, "x-weak": 200, "weak": 300, "medium": 500, "strong": 800, "x-strong": 1200}
 RATE_WORDS = {"x-slow": 0.5, "slow": 0.75, "medium": 1.0, "default": 1.0, "fast": 1.33, "x-fast": 1.8}
@@ -77,10 +78,22 @@ def parse(text: str, where: str) -> list[Run | Break | Action]:
         raise SpecError(f"{where}: malformed SSML ({e.msg if hasattr(e, 'msg') else e})") from None
     if _name(root) != "speak":
         raise SpecError(f"{where}: SSML root must be <speak>, not <{_name(root)}>")
+    if _depth(root) > MAX_DEPTH:
+        raise SpecError(f"{where}: SSML tags nested deeper than {MAX_DEPTH}")
     out: list[Run | Break | Action] = []
     _walk(root, Prosody(), out, where)
     _check_length("".join(i.shown for i in out if isinstance(i, Run)), where)
     return out
+
+
+def _depth(root: ET.Element) -> int:
+    """How deep tags nest (without recursion: the walk that follows recurses)."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        el, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((child, d + 1) for child in el)
+    return deepest
 
 
 def _check_length(plain: str, where: str) -> None:

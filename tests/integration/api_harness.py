@@ -17,6 +17,7 @@ import uvicorn
 
 from render.api import Settings, create_app
 from render.api.auth import Credentials, Key
+from render.api.server import uvicorn_config
 
 AK, SK = "TESTAK0000000000000", "test-secret-key-0123456789abcdef"
 PROJECT = "0123456789abcdef0123456789abcdef"
@@ -51,9 +52,7 @@ class ApiServer:
 
     def __enter__(self) -> ApiServer:
         self.app = create_app(self.settings)
-        config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
-        )
+        config = uvicorn_config(self.app, self.settings, "127.0.0.1", self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="uvicorn-test", daemon=True)
         self.thread.start()

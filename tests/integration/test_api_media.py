@@ -56,9 +56,11 @@ def extra_library(folder) -> None:
 
 def test_media_checked_at_create_update_and_start(tmp_path):
     extra_library(tmp_path / "lib")
-    missing = tmp_path / "missing.png"
+    (tmp_path / "media").mkdir()
+    missing = "missing.png"  # under the media root, which has no such file
     settings = make_settings(
-        tmp_path, assets_dirs=[tmp_path / "lib"], worker_command=fake_worker(tmp_path, OK_WORKER)
+        tmp_path, assets_dirs=[tmp_path / "lib"], worker_command=fake_worker(tmp_path, OK_WORKER),
+        media_roots=[tmp_path / "media"], url_allow_hosts=("127.0.0.1:9",),
     )
     with ApiServer(settings) as srv, httpx.Client(
         base_url=f"{srv.url}/v1/{PROJECT}", headers={"X-Auth-Token": TOKEN}, timeout=30, trust_env=False
@@ -71,12 +73,13 @@ def test_media_checked_at_create_update_and_start(tmp_path):
         assert body["error_code"] == "MSS.10001001"
         first, second = body["error_msg"].split("; ")
         assert first.startswith("Asset not found: scene_scripts[0].model_asset_id:") and "'nope'" in first
-        assert "scene_scripts[0].layer_config[1].image_config.image_url" in second and str(missing) in second
+        assert "scene_scripts[0].layer_config[1].image_config.image_url" in second and missing in second
         r = c.post("/smart-live-rooms", json=room(image_layer(2, image_config={"image_url": str(missing)})))
         assert r.status_code == 400 and r.json()["error_code"] == "MSS.10001004", r.text
         assert c.get("/smart-live-rooms").json()["count"] == 0  # nothing stored
 
         # an asset of the server's extra folder resolves; an http(s) URL is not fetched here
+        # (127.0.0.1:9 is taken as a public host by the test seam url_allow_hosts)
         good = room(
             image_layer(2, asset_id="extra_logo"),
             image_layer(3, image_config={"image_url": "https://127.0.0.1:9/never-fetched.png"}),
