@@ -24,6 +24,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from render.api.auth import check_request, header_map
+from render.api.console_routes import install_console
 from render.api.jobs import JobRunner
 from render.api.media import check_room_media
 from render.api.settings import Settings
@@ -220,9 +221,11 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         runner.start()
+        console.start()
         try:
             yield
         finally:
+            console.stop()
             runner.shutdown()
             store.close()
 
@@ -347,4 +350,5 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(status_code=204)
 
     app.include_router(r)
+    app.state.console = console = install_console(app, settings, store, authorize)
     return app

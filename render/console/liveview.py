@@ -1,0 +1,126 @@
+"""The console's live view: every n-th streamed frame as a small JPEG, made off the frame thread.
+
+    view = LiveView(every_n_frames=5, width=320, out_path=folder / "liveview.jpg")
+    view.submit(frame_index, i420, info={"scene": ..., "subtitle": ...})   # on the frame thread
+    view.close()
+
+`submit` costs the frame thread one strided copy of a few hundred kilobytes at most (the
+picture subsampled to about `width` pixels across) every n-th frame, and nothing otherwise;
+the colour conversion and the JPEG encode run on the view's own thread. When that thread is
+still busy with the previous picture, the new one is dropped (counted in `dropped`): the
+stream never waits for the view. Each picture is written to a temp name and renamed over
+`out_path` (a reader never sees half a JPEG), beside it `<out_path>.json` with `info` plus
+frame and time; or handed to `on_jpeg(jpeg_bytes, info)` when given.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from io import BytesIO
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from render.layers.planes import i420_to_rgb
+
+log = logging.getLogger(__name__)
+
+
+def small_i420(i420: np.ndarray, width: int) -> np.ndarray:
+    """An I420 frame (H*3//2, W) subsampled by an even step to about `width` across (a copy)."""
+    h = i420.shape[0] * 2 // 3
+    w = i420.shape[1]
+    step = max(2, (w // max(width, 2)) // 2 * 2)
+    y = i420[:h]
+    u = i420[h:h + h // 4].reshape(h // 2, w // 2)
+    v = i420[h + h // 4:].reshape(h // 2, w // 2)
+    sy = y[::step, ::step]
+    sh, sw = sy.shape[0] // 2 * 2, sy.shape[1] // 2 * 2
+    sy = sy[:sh, :sw]
+    su = u[::step, ::step][:sh // 2, :sw // 2]
+    sv = v[::step, ::step][:sh // 2, :sw // 2]
+    out = np.empty((sh * 3 // 2, sw), np.uint8)
+    out[:sh] = sy
+    out[sh:sh + sh // 4] = su.reshape(sh // 4, sw)
+    out[sh + sh // 4:] = sv.reshape(sh // 4, sw)
+    return out
+
+
+def jpeg_of(small: np.ndarray, quality: int = 70) -> bytes:
+    buf = BytesIO()
+    Image.fromarray(i420_to_rgb(small)).save(buf, format="JPEG", quality=quality)
+    return buf.getvalue()
+
+
+class LiveView:
+    def __init__(self, every_n_frames: int = 5, width: int = 320, out_path: str | Path | None = None,
+                 on_jpeg=None, fps: float = 25.0, quality: int = 70):
+        if every_n_frames < 1:
+            raise ValueError("every_n_frames must be at least 1")
+        self.every, self.width, self.fps, self.quality = every_n_frames, width, fps, quality
+        self.out_path = Path(out_path) if out_path is not None else None
+        self.on_jpeg = on_jpeg
+        self.made = self.dropped = 0
+        self.busy_seconds = 0.0  # time the view's thread spent converting and encoding
+        self._pending = None
+        self._wake = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="smartlive-liveview", daemon=True)
+        self._thread.start()
+
+    def submit(self, index: int, i420: np.ndarray, info: dict | None = None) -> None:
+        """Called on the frame thread for every frame; takes one picture every n frames."""
+        if index % self.every:
+            return
+        with self._wake:
+            if self._pending is not None or self._closed:
+                self.dropped += 1
+                return
+        small = small_i420(i420, self.width)
+        with self._wake:
+            self._pending = (index, small, info)
+            self._wake.notify()
+
+    def close(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while self._pending is None and not self._closed:
+                    self._wake.wait()
+                if self._pending is None:
+                    return
+                index, small, info = self._pending
+            started = time.perf_counter()
+            try:
+                self._emit(index, jpeg_of(small, self.quality), info)
+                self.made += 1
+            except Exception:  # a full disk or a bad path: the view stops, the stream goes on
+                log.exception("live view: frame %d not written", index)
+            finally:
+                self.busy_seconds += time.perf_counter() - started
+                with self._wake:
+                    self._pending = None
+
+    def _emit(self, index: int, jpeg: bytes, info: dict | None) -> None:
+        meta = {**(info or {}), "frame": index, "time": round(index / self.fps, 3)}
+        if self.on_jpeg is not None:
+            self.on_jpeg(jpeg, meta)
+        if self.out_path is not None:
+            _replace(self.out_path, jpeg)
+            _replace(Path(f"{self.out_path}.json"), json.dumps(meta, ensure_ascii=False).encode())
+
+
+def _replace(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
