@@ -9,22 +9,22 @@
 | POST .../console/still                          | {room | room_id, scene (index), at (s)} -> image/png |
 | GET  .../console/jobs/{job_id}/events?after=N   | text/event-stream of the job's event lines |
 | GET  .../console/jobs/{job_id}/live-view        | the latest live-view JPEG of a running job |
-| GET  .../console/jobs/{job_id}/live-view-info   | {frame, time, ...} of that picture |
+| GET  .../console/jobs/{job_id}/live-view-info   | {frame, time, ...} of that picture ({frame: null}: none) |
 
 The still is rendered by render.still (the `frame` command's picture) in the thread pool, one
 at a time. An event stream ends once its job has ended and every line was sent, and after
-`stream_seconds` in any case (the client reconnects with ?after=<last id>), so no request
+`stream_seconds` (+ at most one `heartbeat`) in any case (the client reconnects with ?after=<last id>), so no request
 outlives a server's shutdown for long.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import tempfile
 import threading
 import time
+from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,7 +102,7 @@ def example_rooms() -> list[dict]:
 
 
 def install_console(app: FastAPI, settings: Settings, store: Store, authorize,
-                    stream_seconds: float = 25.0, heartbeat: float = 10.0) -> Console:
+                    stream_seconds: float = 25.0, heartbeat: float = 5.0) -> Console:
     from render.api.app import parse_body, raw_body
 
     console = Console(hub := EventHub(), JobFeed(hub, store, settings.jobs_dir))
@@ -152,8 +152,8 @@ def install_console(app: FastAPI, settings: Settings, store: Store, authorize,
     def live_view_info(project_id: str, job_id: str):
         try:
             return json.loads((job_folder(project_id, job_id) / "liveview.jpg.json").read_bytes())
-        except (OSError, ValueError):
-            raise NotFoundError(f"job_id: job {job_id} has no live-view picture (yet)") from None
+        except (OSError, ValueError):  # no picture yet (or the job has ended)
+            return {"frame": None}
 
     @r.get("/jobs/{job_id}/events", summary="The job's event lines as server-sent events",
            response_class=StreamingResponse)
@@ -168,23 +168,17 @@ def install_console(app: FastAPI, settings: Settings, store: Store, authorize,
                     yield f"id: {seq}\ndata: {json.dumps(line, ensure_ascii=False)}\n\n"
                 yield "event: end\ndata: {}\n\n"
                 return
-            follow = hub.follow(job_id, after, heartbeat=heartbeat).__aiter__()
-            try:
-                while time.monotonic() < deadline:
-                    try:
-                        seq, line = await asyncio.wait_for(
-                            follow.__anext__(), max(0.1, deadline - time.monotonic()))
-                    except asyncio.TimeoutError:
-                        break
+            async with aclosing(hub.follow(job_id, after, heartbeat=heartbeat)) as lines:
+                async for seq, line in lines:
                     if seq is None:
                         yield ": keep-alive\n\n"
-                        continue
-                    yield f"id: {seq}\ndata: {json.dumps(line, ensure_ascii=False)}\n\n"
-                    if line.get("event_type") == "JOB_STATE" and json.loads(line["message"]).get("state") in ENDED:
-                        yield "event: end\ndata: {}\n\n"
+                    else:
+                        yield f"id: {seq}\ndata: {json.dumps(line, ensure_ascii=False)}\n\n"
+                        if line.get("event_type") == "JOB_STATE" and json.loads(line["message"])["state"] in ENDED:
+                            yield "event: end\ndata: {}\n\n"
+                            return
+                    if time.monotonic() > deadline:
                         return
-            finally:
-                await follow.aclose()
 
         return StreamingResponse(stream(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

@@ -161,7 +161,7 @@ export async function liveView(view, roomId, jobId) {
     busy = true;
     try {
       const info = await get(`/console/jobs/${encodeURIComponent(jobId)}/live-view-info`);
-      if (info.frame !== lastFrame) {
+      if (info.frame !== null && info.frame !== lastFrame) {
         const jpg = await blob("GET", `/console/jobs/${encodeURIComponent(jobId)}/live-view`);
         const old = picture.src;
         picture.src = URL.createObjectURL(jpg);
@@ -194,7 +194,7 @@ export async function liveView(view, roomId, jobId) {
         el("section.card.screen-card", screen, meta),
         el("section.card",
           el("h4", "Paragraph"), paragraphEl,
-          el("h4", "Speaking"), subtitleEl,
+          el("h4", "Reply speaking"), subtitleEl,
           el("h4", "Outputs"), outputsEl)),
       viewersPanel(roomId, jobId, room),
       log.box));
