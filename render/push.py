@@ -60,7 +60,8 @@ def _stop_when_all_gave_up(outputs, stop_event: threading.Event) -> None:
 def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]], *,
          duration: float | None = None, seed: int | None = None, events_out: Path | None = None,
          room_id: str = "", job_id: str = "", max_retries: int = 5,
-         stop_event: threading.Event | None = None, quiet: bool = False) -> LiveStats:
+         stop_event: threading.Event | None = None, quiet: bool = False,
+         live_view: Path | None = None) -> LiveStats:
     from render.show import Show
 
     settings = encode_settings(loaded)
@@ -80,8 +81,11 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
         if not quiet:
             print(f"{url}/{key}: {state}", file=sys.stderr, flush=True)
 
-    show = None
+    show = view = None
     try:
+        if live_view is not None:  # the console's live view: a small JPEG every 5th frame, off this thread
+            from render.console.liveview import LiveView
+            view = LiveView(5, 320, live_view, fps=fps)
         show = Show(loaded, library, seed=seed, room_id=room_id, job_id=job_id,
                     progress=None if quiet else (lambda m: print(f"preparing: {m}", file=sys.stderr)))
         frames = show.frames()
@@ -93,6 +97,8 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
             clock["frame"] = frame.index
             for e in frame.events:
                 sink.emit(e, frame.index / fps)
+            if view is not None:
+                view.submit(frame.index, frame.picture)
             return frame.picture, frame.audio
 
         watcher = threading.Thread(target=_stop_when_all_gave_up, args=(outputs, stop_event), daemon=True)
@@ -107,5 +113,7 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
     finally:
         stop_event.set()  # ends the watcher, whatever happened
         sink.close()
+        if view is not None:
+            view.close()
         if show is not None:
             show.close()
