@@ -32,10 +32,12 @@ log = logging.getLogger(__name__)
 
 
 def small_i420(i420: np.ndarray, width: int) -> np.ndarray:
-    """An I420 frame (H*3//2, W) subsampled by an even step to about `width` across (a copy)."""
+    """An I420 frame (H*3//2, W) subsampled by an even step to about `width` across (a copy;
+    the whole frame when it is no wider)."""
     h = i420.shape[0] * 2 // 3
     w = i420.shape[1]
-    step = max(2, (w // max(width, 2)) // 2 * 2)
+    step = w // max(width, 1)
+    step = 1 if step <= 1 else step // 2 * 2
     y = i420[:h]
     u = i420[h:h + h // 4].reshape(h // 2, w // 2)
     v = i420[h + h // 4:].reshape(h // 2, w // 2)
