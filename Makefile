@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the pipeline needs (checked with dpkg, installed with apt-get when missing).
 APT_NEEDS := ffmpeg espeak-ng libespeak-ng1 nginx-light libnginx-mod-rtmp
+# Only for `make test`: the console's browser tests drive Debian's Chromium (Playwright is a dev extra).
+APT_TEST := chromium
 # Only for `make bench` (the ffmpeg reference draws its text with Noto CJK).
 APT_BENCH := fonts-noto-cjk
 
@@ -47,6 +49,7 @@ demo: setup
 	@echo "The example room is rendered: $$(pwd)/out/example.mp4 (play it with: ffplay out/example.mp4)"
 
 test: setup
+	$(call apt_install,$(APT_TEST))
 	$(BIN)/python -m pytest -q
 
 bench: setup

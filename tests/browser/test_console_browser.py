@@ -1,0 +1,149 @@
+"""The console driven in a real browser (Debian's Chromium, headless, through Playwright) against a
+real server, the real push worker and a real nginx-rtmp: create the showcase room from the
+examples, render a still, start a job, watch the live view change and the event log fill, stop.
+On failure the page is saved as a screenshot beside the test's tmp folder (the path is printed)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.integration.api_harness import PROJECT, TOKEN, ApiServer, make_settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import rtmp_server  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.rtmp,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"),
+]
+
+
+@pytest.fixture
+def nginx(tmp_path):
+    yield from rtmp_server.running(tmp_path / "nginx")
+
+
+@pytest.fixture
+def server(tmp_path):
+    with ApiServer(make_settings(tmp_path)) as srv:
+        yield srv
+
+
+@pytest.fixture
+def page(tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        pg = browser.new_page(viewport={"width": 1440, "height": 1000})
+        pg.set_default_timeout(30_000)
+        errors = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        yield pg
+        browser.close()
+        assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@contextlib.contextmanager
+def screenshot_on_failure(page, tmp_path: Path):
+    try:
+        yield
+    except BaseException:
+        shot = tmp_path / "console-failure.png"
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(shot), full_page=True)
+            print(f"screenshot of the failing page: {shot}")
+        raise
+
+
+def sign_in(page, url: str) -> None:
+    page.goto(f"{url}/console")
+    page.wait_for_selector("#signin[open]")
+    page.fill("#signin-form input[name=project]", PROJECT)
+    page.fill("#signin-form input[name=token]", TOKEN)
+    page.click("#signin-ok")
+    page.wait_for_selector("#signin", state="hidden")
+
+
+def create_showcase_and_start(page, nginx, key: str) -> None:
+    page.click("text=+ New room")
+    page.click("button.choice[data-choice='SmartLive showcase']")
+    page.fill("#new-name", "console test room")
+    page.click("#create-room")
+    page.wait_for_selector("h1:has-text('console test room')")
+    page.fill("#job-url", nginx.url)
+    page.fill("#job-key", key)
+    page.click("#start-job")
+    page.wait_for_selector("#live-img", timeout=180_000)
+
+
+def wait_for_log(page, event_type: str, text: str = "", timeout: float = 60_000) -> str:
+    has = f":has-text('{text}')" if text else ""
+    return page.wait_for_selector(f"#event-log li[data-type='{event_type}']{has}", timeout=timeout).inner_text()
+
+
+def stop(page) -> None:
+    page.click("#stop-job")
+    page.wait_for_selector("#job-state :text('CANCELED')", timeout=60_000)
+
+
+def test_a_room_from_the_example_goes_live_and_stops(server, nginx, page, tmp_path):
+    with screenshot_on_failure(page, tmp_path):
+        sign_in(page, server.url)
+        page.wait_for_selector("text=No room yet.")
+        page.click("text=+ New room")
+        page.click("button.choice[data-choice='SmartLive showcase']")
+        page.fill("#new-name", "console test room")
+        page.click("#create-room")
+        page.wait_for_selector("h1:has-text('console test room')")
+
+        page.fill("#still-at", "2")
+        page.click("#render-still")
+        still = page.wait_for_selector("#still-img", timeout=120_000)
+        page.wait_for_function("document.querySelector('#still-img').naturalWidth > 0")
+        assert still.evaluate("i => [i.naturalWidth, i.naturalHeight]") == [1080, 1920]
+
+        page.fill("#job-url", nginx.url)
+        page.fill("#job-key", "console")
+        page.click("#start-job")
+        page.wait_for_selector("#live-img", timeout=180_000)
+        first = page.get_attribute("#live-img", "data-frame")
+        page.wait_for_function(
+            f"document.querySelector('#live-img').dataset.frame !== '{first}'", timeout=30_000)
+        wait_for_log(page, "RTMP_STREAM_STATE_CHANGE", "CONNECTED")
+        wait_for_log(page, "SHOOT_SCRIPT_SWITCH", "Welcome")
+        assert page.inner_text("#paragraph").startswith("Welcome")
+        assert "CONNECTED" in page.inner_text("#outputs")
+        stop(page)
+        assert page.is_hidden("#stop-job")
+        wait_for_log(page, "JOB_STATE", "CANCELED")
+
+
+def has_viewer_events(app) -> bool:
+    return any("live-event-report" in getattr(r, "path", "") for r in app.routes)
+
+
+def test_a_comment_hits_a_rule_and_the_reply_shows_in_the_log(server, nginx, page, tmp_path):
+    if not has_viewer_events(server.app):
+        pytest.skip("this server has no live-event-report endpoint yet (the control endpoints)")
+    with screenshot_on_failure(page, tmp_path):
+        sign_in(page, server.url)
+        create_showcase_and_start(page, nginx, "comment")
+        page.fill("#comment-text", "How much is it?")
+        page.click("#form-comment button[type=submit]")
+        wait_for_log(page, "RULE_HIT")
+        wait_for_log(page, "REPLY_START")
+        page.click("button.tab[data-tab='Gift']")
+        page.click("#form-gift button[type=submit]")
+        page.wait_for_function(
+            "document.querySelectorAll(\"#event-log li[data-type='RULE_HIT']\").length >= 2", timeout=60_000)
+        stop(page)
