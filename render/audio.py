@@ -18,6 +18,7 @@ from render.timebase import SAMPLE_RATE, samples_per_frame
 CEILING = 10 ** (-1.2 / 20)  # limiter ceiling, -1.2 dBFS: peaks stay below -1 dBFS
 LOOKAHEAD = 240  # samples (5 ms): the limiter's gain ramps down before a peak
 RELEASE = 1.0 / (0.25 * SAMPLE_RATE)  # gain recovers linearly from 0 to 1 in 250 ms
+FADE = 480  # samples (10 ms) of a cut's fade-out
 
 
 def resample(x: np.ndarray, rate: int, out_rate: int = SAMPLE_RATE) -> np.ndarray:
@@ -183,6 +184,19 @@ class Mix:
         """Change a source's gain from the next block on, ramped over one frame (no click);
         e.g. the streamer's voice down while a co-streamer speaks."""
         source.gain = float(gain)
+
+    def fade_out(self, source: _Source, at: int, n: int = FADE) -> None:
+        """End a clip at sample `at` with a linear fade over `n` samples: a cut with no click."""
+        rel = int(at) - source.start
+        if rel <= 0:
+            source.end = min(source.end, int(at))
+            return
+        keep = min(len(source.samples), rel + n)
+        samples = source.samples[:keep].copy()
+        tail = samples[rel:keep]
+        tail *= np.linspace(1.0, 0.0, n, dtype=np.float32)[: len(tail)]
+        source.samples = samples
+        source.end = min(source.end, source.start + keep)
 
     def stop(self, source: _Source, at: int) -> None:
         """End a clip or bed at sample `at` (e.g. when its scene ends)."""

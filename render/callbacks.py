@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import queue
 import threading
 import time
@@ -49,14 +50,21 @@ def callback_request(config, body: dict, now: float | None = None) -> tuple[str,
 
 
 class EventSink:
-    """Collects events: appends JSON lines to a file as they happen, posts subscribed ones."""
+    """The one event writer of preview and push: JSON lines `{time, frame, event_type, message}`
+    appended to a file as they happen (`atomic`: under a temp name, renamed by close(commit=True),
+    so a failed preview leaves no events file), subscribers (the job channel), and the room's
+    callback URL for the subscribed event types."""
 
-    def __init__(self, path: Path | None = None, callback=None, *, timeout: float = 5.0, keep: bool = True):
+    def __init__(self, path: Path | None = None, callback=None, *, timeout: float = 5.0, keep: bool = True,
+                 atomic: bool = False):
         self.events: list[dict] = []
         self._keep = keep  # an endless live push keeps none in memory
         self._lock = threading.Lock()  # emitted from the frame producer and every output's thread
+        self._subscribers: list = []
+        self._path = Path(path) if path else None
+        self._tmp = self._path.with_name(f".{self._path.name}.part") if self._path and atomic else None
         try:
-            self._file = open(path, "w", encoding="utf-8") if path else None  # noqa: SIM115 (closed in close())
+            self._file = open(self._tmp or self._path, "w", encoding="utf-8") if path else None  # noqa: SIM115
         except OSError as e:
             raise OutputError(f"events file {path}: cannot be written ({e.strerror or e})") from None
         self._callback = callback if callback is not None and callback.live_event_type_callback_url else None
@@ -69,14 +77,27 @@ class EventSink:
             self._thread = threading.Thread(target=self._post_loop, name="callbacks", daemon=True)
             self._thread.start()
 
-    def emit(self, event: dict, stream_time: float | None = None) -> None:
-        line = dict(event) if stream_time is None else {"time": round(stream_time, 3), **event}
+    def subscribe(self, fn) -> None:
+        """fn(line) for every event line from now on (called on the emitting thread: keep it quick)."""
+        self._subscribers.append(fn)
+
+    def emit(self, event: dict, stream_time: float | None = None, frame: int | None = None) -> None:
+        line = dict(event)
+        if frame is not None:
+            line = {"frame": frame, **line}
+        if stream_time is not None:
+            line = {"time": round(stream_time, 3), **line}
         with self._lock:
             if self._keep:
                 self.events.append(line)
             if self._file:
                 self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
                 self._file.flush()
+        for fn in self._subscribers:
+            try:
+                fn(line)
+            except Exception as e:  # noqa: BLE001 -- a subscriber never stops the stream
+                log.warning("event subscriber failed: %s", e)
         if self._callback and event.get("event_type") in self._wanted:
             try:
                 self._q.put_nowait({"event_type": event["event_type"], "message": event["message"]})
@@ -96,7 +117,7 @@ class EventSink:
                 except httpx.HTTPError as e:
                     log.warning("callback to %s failed: %s", urlsplit(url).netloc, e)
 
-    def close(self, wait: float = 5.0) -> None:
+    def close(self, wait: float = 5.0, *, commit: bool = True) -> None:
         if self._thread:
             self._q.put(_STOP)
             self._thread.join(wait)
@@ -104,3 +125,9 @@ class EventSink:
         if self._file:
             self._file.close()
             self._file = None
+            if self._tmp is not None:
+                try:
+                    if commit:
+                        os.replace(self._tmp, self._path)
+                finally:
+                    self._tmp.unlink(missing_ok=True)

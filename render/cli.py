@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     pv.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (needed for endless rooms)")
     pv.add_argument("--seed", type=int, help="seed of the random play order (repeatable renders)")
     pv.add_argument("--events-out", metavar="FILE", help="write the play events as JSON lines")
+    pv.add_argument("--events-in", metavar="TIMELINE", help="steer the preview: JSON lines of viewer events "
+                    "and commands at stream times ({\"at\": 3.0, \"command\": ..., \"params\": ...})")
+    pv.add_argument("--callbacks", action="store_true", help="post the room's subscribed callbacks too")
     pv.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     pv.set_defaults(func=cmd_preview)
 
@@ -102,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     pu.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     pu.add_argument("--seed", type=int, help="seed of the random play order")
     pu.add_argument("--events-out", metavar="FILE", help="write events (paragraphs, stream states) as JSON lines")
+    pu.add_argument("--events-in", metavar="FILE|-", help="steer the stream: JSON lines of viewer events and "
+                    "commands; '-' reads stdin, a line without \"at\" applies at once")
     pu.add_argument("--retries", type=int, default=5, metavar="N", help="reconnection attempts per output (default 5)")
     pu.add_argument("--room-id", default="", help=argparse.SUPPRESS)
     pu.add_argument("--job-id", default="", help=argparse.SUPPRESS)
@@ -154,8 +159,12 @@ def cmd_push(args) -> int:
     events = _writable(args.events_out, "--events-out")
     loaded = _load(args)
     pairs = output_pairs(loaded, args.url, args.key)
+    if args.events_in not in (None, "-") and not Path(args.events_in).is_file():
+        from render.errors import MediaFileError
+
+        raise MediaFileError(f"--events-in {args.events_in}: no such file")
     stats = push(loaded, _library(args, loaded), pairs, duration=args.duration, seed=args.seed,
-                 events_out=events, room_id=args.room_id,
+                 events_out=events, events_in=args.events_in, room_id=args.room_id,
                  job_id=args.job_id, max_retries=args.retries, quiet=args.quiet,
                  live_view=_writable(args.live_view, "--live-view"))
     print(f"pushed {stats.frames} frames in {stats.wall_seconds:.1f} s; late frames {stats.late_frames}, "
@@ -185,10 +194,13 @@ def cmd_preview(args) -> int:
     _positive(args.duration, "--duration")
     out, events = _writable(args.output, "--output"), _writable(args.events_out, "--events-out")
     loaded = _load(args)
+    timeline = Path(args.events_in) if args.events_in else None
     result = preview(loaded, _library(args, loaded), out, duration=args.duration, seed=args.seed,
-                     events_out=events, quiet=args.quiet)
+                     events_out=events, events_in=timeline, callbacks=args.callbacks, quiet=args.quiet)
+    switches = sum(e["event_type"] == "SHOOT_SCRIPT_SWITCH" for e in result.events)
+    replies = sum(e["event_type"] == "REPLY_START" for e in result.events)
     print(f"wrote {result.path} ({result.seconds:.2f} s, {result.frames} frames, "
-          f"{len(result.events)} paragraph switch(es))")
+          f"{switches} paragraph switch(es), {replies} inserted line(s))")
     return 0
 
 

@@ -24,11 +24,11 @@ from render.errors import OutputError, SpecError
 from render.layers.background import background_items
 from render.layers.geometry import View, checked, layer_size
 from render.layers.human import human_items, load_model, placeholder_figure
-from render.layers.image import image_layer, load_image
+from render.layers.image import image_layer
 from render.layers.planes import Sprite, i420_to_rgb, planes, rgb_to_i420
 from render.layers.subtitle import Subtitles
-from render.layers.text import decode_text, parse_color, render_text
-from render.layers.video import VideoLayer, probe_size
+from render.layers.text import decode_text, text_layer
+from render.layers.video import VideoLayer, video_layer
 from render.spec.models import LayerType, Room
 from render.spec.video import effective_video_config
 
@@ -78,8 +78,8 @@ class SceneCompositor:
         self.scene = scenes[scene_index]
         self.view = View.for_room(room)
         vc = effective_video_config(room)
-        items = self._items(library)
-        self._base, self._groups = self._prepare(items)
+        self._stack, self._stack_keys = self._items(library)
+        self._base, self._groups = self._prepare(self._stack)
         self._subs = Subtitles(vc.subtitle_config, self.view) if vc.is_subtitle_enable else None
 
     @property
@@ -87,8 +87,9 @@ class SceneCompositor:
         return self.view.ow, self.view.oh
 
     # ---- building -------------------------------------------------------------------------------
-    def _items(self, library) -> list:
-        """Everything on the picture, bottom first: (RGBA, x, y) statics and dynamic items."""
+    def _items(self, library) -> tuple[list, list[int]]:
+        """Everything on the picture, bottom first: (RGBA, x, y) statics and dynamic items, and
+        the layer_index each one is stacked at (0: backgrounds)."""
         sp = f"scene_scripts[{self.scene_index}]"
         v, scene = self.view, self.scene
         items = background_items(scene, sp, library, v, self.fps)
@@ -96,6 +97,7 @@ class SceneCompositor:
         layers.sort(key=lambda il: il[1].position.layer_index if il[1].position else 1)
         if scene.model_asset_id and not any(lay.layer_type == LayerType.HUMAN for _, lay in layers):
             items += self._human(None, sp, f"{sp}.model_asset_id", scene.model_asset_id, library)
+        keys = [0] * len(items)  # backgrounds and a default streamer lie below every layer
         for i, lay in layers:
             prefix = f"{sp}.layer_config[{i}]"
             kind = lay.layer_type
@@ -105,10 +107,11 @@ class SceneCompositor:
             elif kind == LayerType.IMAGE:
                 items.append(image_layer(lay, prefix, library, v))
             elif kind == LayerType.VIDEO:
-                items.append(self._video(lay, prefix, library))
+                items.append(video_layer(lay, prefix, library, v, self.fps))
             elif kind == LayerType.TEXT:
-                items.append(self._text(lay))
-        return items
+                items.append(text_layer(decode_text(lay.text_config.text_context), lay, v))
+            keys += [lay.position.layer_index if lay.position else 1] * (len(items) - len(keys))
+        return items, keys
 
     def _human(self, lay, prefix: str, field: str, model_id: str | None, library) -> list:
         if model_id:
@@ -129,36 +132,6 @@ class SceneCompositor:
         checked(rect, v, f"{prefix}.size")
         static, faces = human_items(img, meta, rect, v)
         return [static, *faces]
-
-    def _video(self, lay, prefix: str, library) -> VideoLayer:
-        vcfg = lay.video_config
-        if vcfg is not None and vcfg.video_url:
-            ref, field = vcfg.video_url, f"{prefix}.video_config.video_url"
-        else:
-            ref, field = lay.asset_id, f"{prefix}.asset_id"
-        path = library.resolve(ref, "VIDEO", field=field)
-        w, h = layer_size(lay.size, probe_size(path, field))
-        pos = lay.position
-        rect = self.view.rect(pos.dx if pos else 0, pos.dy if pos else 0, w, h)
-        checked(rect, self.view, f"{prefix}.size")
-        cover = None
-        if vcfg is not None and vcfg.video_cover_url:
-            cfield = f"{prefix}.video_config.video_cover_url"
-            cover = load_image(library.resolve(vcfg.video_cover_url, "IMAGE", field=cfield), cfield)
-        return VideoLayer(path, field, rect, self.view, self.fps,
-                          loop_count=vcfg.loop_count if vcfg else None, cover=cover)
-
-    def _text(self, lay) -> tuple[Image.Image, int, int]:
-        tc, v = lay.text_config, self.view
-        px = max(1, round(tc.font_size * v.scale))
-        width = lay.size.width if lay.size is not None and lay.size.width else None
-        img = render_text(decode_text(tc.text_context), tc.font_name.value, px, parse_color(tc.font_color),
-                          max_width=width * v.sx if width else None)
-        if lay.size is not None and lay.size.height:
-            img = img.crop((0, 0, img.width, max(1, round(lay.size.height * v.sy))))
-        pos = lay.position
-        x, y, _, _ = v.rect(pos.dx if pos else 0, pos.dy if pos else 0, 1, 1)
-        return img, x, y
 
     def _prepare(self, items: list) -> tuple[np.ndarray, list[list]]:
         """The I420 base frame and, per group of dynamic items, its list of operations."""
@@ -211,14 +184,51 @@ class SceneCompositor:
                 if isinstance(op, VideoLayer):
                     op.close()
 
+    def overlay_ops(self, item, layer_index: int) -> list:
+        """What to blend for an overlay (a smart layer's (RGBA, x, y) picture or dynamic item)
+        stacked at `layer_index` among this scene's layers: the overlay itself, then whatever of
+        the scene lies above it in its rectangle (a crop of the static layers above, and the
+        dynamic items above that overlap it), so the stacking order holds without recomposing
+        the scene. Cheap: the work is proportional to the overlay's size."""
+        v = self.view
+        if isinstance(item, tuple):
+            img, x, y = item
+            own = Sprite.from_rgba(img, x, y, v.ow, v.oh)
+            if own is None:
+                return []
+            box = (own.x, own.y, own.x + own.w, own.y + own.h)
+        else:
+            own, box = item, item.rect
+        ops = [own]
+        x0, y0, x1, y1 = box
+        above = [it for it, k in zip(self._stack, self._stack_keys, strict=True) if k > layer_index]
+        statics = [it for it in above if isinstance(it, tuple)]
+        if statics and x1 > x0 and y1 > y0:
+            canvas = Image.new("RGBA", (x1 - x0, y1 - y0), (0, 0, 0, 0))
+            for img, x, y in statics:
+                _paste(canvas, img, x - x0, y - y0)
+            sp = Sprite.from_rgba(canvas, x0, y0, v.ow, v.oh)
+            if sp is not None:
+                ops.append(sp)
+        ops += [it for it in above if not isinstance(it, tuple) and _overlaps(it.rect, box)]
+        return ops
+
     # ---- frames ---------------------------------------------------------------------------------
-    def frame_i420(self, t: float, level: float = 0.0, subtitle: str | None = None) -> np.ndarray:
-        """The frame at scene time t: uint8 (H*3//2, W) yuv420p at the output size (a new array)."""
+    def frame_i420(self, t: float, level: float = 0.0, subtitle: str | None = None,
+                   overlays: list[tuple[float, list]] = ()) -> np.ndarray:
+        """The frame at scene time t: uint8 (H*3//2, W) yuv420p at the output size (a new array).
+
+        `overlays`: (time since the overlay appeared, its overlay_ops) in stacking order."""
         out = self._base.copy()
         fp = planes(out)
         for ops in self._groups:
             for op in ops:
                 sp = op if isinstance(op, Sprite) else op.sprite_at(t, level)
+                if sp is not None:
+                    sp.blend(fp)
+        for ot, ops in overlays:
+            for k, op in enumerate(ops):
+                sp = op if isinstance(op, Sprite) else op.sprite_at(ot if k == 0 else t, level)
                 if sp is not None:
                     sp.blend(fp)
         if self._subs is not None and subtitle:

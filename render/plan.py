@@ -38,24 +38,38 @@ def paragraphs_in_order(room: Room, scene_index: int) -> list[int]:
                                                     paras[i].sequence_no or 0, i))
 
 
+def round_order(room: Room, rng: random.Random) -> list[Key]:
+    """One round of (scene, paragraph) under the play policy, shuffled from `rng` as it says."""
+    if is_idle(room):
+        return []
+    p = policy_of(room)
+    shuffle_scenes = p.random_play_mode in (RandomPlayMode.SCENE, RandomPlayMode.SCENE_AND_SCRIPT_ITEM)
+    shuffle_paras = p.random_play_mode in (RandomPlayMode.SCRIPT_ITEM, RandomPlayMode.SCENE_AND_SCRIPT_ITEM)
+    scenes = [i for i, s in enumerate(room.scene_scripts) if s.shoot_scripts]
+    order = rng.sample(scenes, len(scenes)) if shuffle_scenes else scenes
+    keys = []
+    for s in order:
+        paras = paragraphs_in_order(room, s)
+        if shuffle_paras:
+            paras = rng.sample(paras, len(paras))
+        keys += [(s, para) for para in paras]
+    return keys
+
+
+def rounds_total(room: Room) -> int | None:
+    """How many rounds the play policy plays (None: forever)."""
+    p = policy_of(room)
+    return None if p.repeat_count == -1 else p.repeat_count + 1
+
+
 def play_order(room: Room, seed: int | None = None) -> Iterator[Key]:
     """(scene, paragraph) in play order; endless when repeat_count is -1."""
     if is_idle(room):
         return
-    p = policy_of(room)
     rng = random.Random(seed)
-    shuffle_scenes = p.random_play_mode in (RandomPlayMode.SCENE, RandomPlayMode.SCENE_AND_SCRIPT_ITEM)
-    shuffle_paras = p.random_play_mode in (RandomPlayMode.SCRIPT_ITEM, RandomPlayMode.SCENE_AND_SCRIPT_ITEM)
-    scenes = [i for i, s in enumerate(room.scene_scripts) if s.shoot_scripts]
-    rounds = itertools.count() if p.repeat_count == -1 else range(p.repeat_count + 1)
-    for _ in rounds:
-        order = rng.sample(scenes, len(scenes)) if shuffle_scenes else scenes
-        for s in order:
-            paras = paragraphs_in_order(room, s)
-            if shuffle_paras:
-                paras = rng.sample(paras, len(paras))
-            for para in paras:
-                yield s, para
+    total = rounds_total(room)
+    for _ in itertools.count() if total is None else range(total):
+        yield from round_order(room, rng)
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,18 @@
-"""A room to a video file: the Show's frames through one encoder into an MP4 or WebM."""
+"""A room to a video file: the programme's frames through one encoder into an MP4 or WebM.
+
+With a timeline (`events_in`), commands and viewer events steer the programme at their stream
+times; the programme then runs its slow work inline, so the same timeline and seed give the same
+file every time."""
 from __future__ import annotations
 
-import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from render.assets import AssetLibrary
+from render.callbacks import EventSink
 from render.encode import Encoder, EncodeSettings
-from render.errors import OutputError, SpecError
+from render.errors import SpecError
 from render.progress import Progress
 from render.sinks import FileOutput
 from render.spec import LoadedRoom, effective_video_config
@@ -31,50 +34,45 @@ def encode_settings(loaded: LoadedRoom) -> EncodeSettings:
     return EncodeSettings(vc.codec.value, vc.width, vc.height, fps=vc.fps, bitrate_kbps=vc.bitrate)
 
 
-def write_events(path: Path, events: list[dict]) -> None:
-    """JSON lines, written whole to a temp name and renamed (no half-written file)."""
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        tmp.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"events file {path}: cannot be written ({e.strerror or e})") from None
-
-
 def preview(loaded: LoadedRoom, library: AssetLibrary, out: Path, *, duration: float | None = None,
-            seed: int | None = None, events_out: Path | None = None, quiet: bool = False) -> PreviewResult:
-    from render.show import Show  # the pipeline's heavy imports, only when rendering
+            seed: int | None = None, events_out: Path | None = None, events_in: Path | None = None,
+            callbacks: bool = False, quiet: bool = False) -> PreviewResult:
+    from render.programme import Programme, read_timeline  # the pipeline's heavy imports, only when rendering
 
     settings = encode_settings(loaded)
     output = FileOutput(out, settings)  # a codec/extension mismatch fails here, before any work
     if not loaded.room.scene_scripts:
         raise SpecError("scene_scripts: the room has no scene to render")
+    timeline = read_timeline(events_in) if events_in is not None else []
     say = (lambda msg: None) if quiet else (lambda msg: print(msg, file=sys.stderr))
-    show = Show(loaded, library, seed=seed, progress=lambda m: say(f"preparing: {m}"))
-    total = show.total_frames()
-    if duration is not None:
-        limit = frames_for(duration, settings.fps)
-        total = limit if total is None else min(total, limit)
-    elif total is None:
+    prog = Programme(loaded, library, seed=seed, realtime=False, progress=lambda m: say(f"preparing: {m}"))
+    for entry in timeline:
+        prog.schedule(entry)
+    planned = prog.total_frames()  # an estimate when inserts lengthen the show
+    cap = frames_for(duration, settings.fps) if duration is not None else None
+    if cap is None and planned is None:
         say(f"the room plays until stopped: rendering {ENDLESS_DEFAULT:.0f} s (set --duration)")
-        total = frames_for(ENDLESS_DEFAULT, settings.fps)
+        cap = frames_for(ENDLESS_DEFAULT, settings.fps)
+    total = cap if planned is None else planned if cap is None else min(cap, planned)
     progress = None if quiet else Progress(total, settings.fps, label="preview")
-    events: list[dict] = []
-    n = 0
+    sink = EventSink(events_out, loaded.room.live_event_callback_config if callbacks else None, atomic=True)
+    n, ok = 0, False
     try:
         with Encoder(settings, [output]) as enc:
-            for frame in show.frames(total):
+            while cap is None or n < cap:
+                frame = prog.next_frame()
+                if frame is None:
+                    break
                 enc.push(frame.picture, frame.audio)
-                events += [{"time": round(frame.index / settings.fps, 3), "frame": frame.index, **e}
-                           for e in frame.events]
+                for e in frame.events:
+                    sink.emit(e, frame.index / settings.fps, frame.index)
                 n += 1
                 if progress:
                     progress.update(n)
+        ok = True
     finally:
-        show.close()
+        prog.close()
+        sink.close(commit=ok)
     if progress:
         progress.done(n)
-    if events_out is not None:
-        write_events(Path(events_out), events)
-    return PreviewResult(Path(out), n, n / settings.fps, events)
+    return PreviewResult(Path(out), n, n / settings.fps, sink.events)

@@ -9,8 +9,8 @@ import threading
 from pathlib import Path
 
 from render.assets import AssetLibrary
-from render.errors import OutputError, SpecError
 from render.callbacks import EventSink
+from render.errors import OutputError, RenderError, SpecError
 from render.live import LiveStats, run_live
 from render.preview import encode_settings
 from render.sinks import RtmpOutput, all_given_up
@@ -57,12 +57,29 @@ def _stop_when_all_gave_up(outputs, stop_event: threading.Event) -> None:
             stop_event.set()
 
 
+def read_commands(prog, stream, where: str, stop_event: threading.Event, say) -> None:
+    """Timeline lines from a file or stdin into the programme as they are read (a line without
+    `at` applies at once): a live control channel. A bad line is reported; the show goes on."""
+    from render.programme.timeline import parse_entry
+
+    for n, line in enumerate(stream, 1):
+        if stop_event.is_set():
+            return
+        try:
+            entry = parse_entry(line, f"{where}:{n}")
+        except RenderError as e:
+            say("\n".join(e.lines()))
+            continue
+        if entry is not None:
+            prog.schedule(entry)
+
+
 def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]], *,
          duration: float | None = None, seed: int | None = None, events_out: Path | None = None,
-         room_id: str = "", job_id: str = "", max_retries: int = 5,
-         stop_event: threading.Event | None = None, quiet: bool = False,
-         live_view: Path | None = None) -> LiveStats:
-    from render.show import Show
+         events_in: str | None = None, room_id: str = "", job_id: str = "", max_retries: int = 5,
+         stop_event: threading.Event | None = None, quiet: bool = False, control_dir: Path | None = None,
+         max_live_seconds: float | None = None, live_view: Path | None = None) -> LiveStats:
+    from render.programme import Programme
 
     settings = encode_settings(loaded)
     if not loaded.room.scene_scripts:
@@ -77,26 +94,31 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
     def on_state(url: str, key: str, state: str) -> None:
         message = {"room_id": room_id, "job_id": job_id, "output_url": url, "stream_key": key, "state": state}
         sink.emit({"event_type": "RTMP_STREAM_STATE_CHANGE", "message": json.dumps(message)},
-                  clock["frame"] / fps)
+                  clock["frame"] / fps, clock["frame"])
         if not quiet:
             print(f"{url}/{key}: {state}", file=sys.stderr, flush=True)
 
-    show = view = None
+    prog = view = None
+    say = (lambda m: None) if quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     try:
         if live_view is not None:  # the console's live view: a small JPEG every 5th frame, off this thread
             from render.console.liveview import LiveView
             view = LiveView(5, 320, live_view, fps=fps)
-        show = Show(loaded, library, seed=seed, room_id=room_id, job_id=job_id,
-                    progress=None if quiet else (lambda m: print(f"preparing: {m}", file=sys.stderr)))
-        frames = show.frames()
+        prog = Programme(loaded, library, seed=seed, room_id=room_id, job_id=job_id, realtime=True,
+                         progress=None if quiet else (lambda m: say(f"preparing: {m}")),
+                         max_live_seconds=max_live_seconds)
+        if events_in is not None:
+            stream = sys.stdin if events_in == "-" else open(events_in, encoding="utf-8")  # noqa: SIM115
+            threading.Thread(target=read_commands, args=(prog, stream, "stdin" if events_in == "-" else events_in,
+                                                         stop_event, say), name="events-in", daemon=True).start()
 
         def next_frame(i: int):
-            frame = next(frames, None)
+            frame = prog.next_frame()
             if frame is None:
                 return None
             clock["frame"] = frame.index
             for e in frame.events:
-                sink.emit(e, frame.index / fps)
+                sink.emit(e, frame.index / fps, frame.index)
             if view is not None:
                 view.submit(frame.index, frame.picture)
             return frame.picture, frame.audio
@@ -115,5 +137,5 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
         sink.close()
         if view is not None:
             view.close()
-        if show is not None:
-            show.close()
+        if prog is not None:
+            prog.close()

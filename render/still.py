@@ -5,16 +5,20 @@ from pathlib import Path
 
 from render.assets import AssetLibrary
 from render.compose import save_png
-from render.spec import LoadedRoom
+from render.spec import LoadedRoom, effective_video_config
 
 
 def render_still(loaded: LoadedRoom, library: AssetLibrary, scene: int, at: float, out: Path) -> Path:
     """The frame of `scene` at `at` seconds when it plays its paragraphs from the start."""
-    from render.show import Show
+    from render.programme.core import PARAGRAPH_GAP
+    from render.programme.scenes import load_scenes, speech_at
 
-    show = Show(loaded, library, scenes=[scene])
+    fps = effective_video_config(loaded.room).fps
+    scenes = load_scenes(loaded.room, library, fps, wanted=[scene])
     try:
-        level, subtitle = show.speech_at(scene, at)
-        return save_png(show.compositors[scene].frame_rgb(at, level=level, subtitle=subtitle), out)
+        st = scenes[scene]
+        level, subtitle = speech_at(st, loaded.room, at, fps, round(PARAGRAPH_GAP * fps))
+        return save_png(st.compositor.frame_rgb(at, level=level, subtitle=subtitle), out)
     finally:
-        show.close()
+        for st in scenes.values():
+            st.close()

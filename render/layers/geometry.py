@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from PIL import Image
 
 from render.errors import SpecError
-from render.spec.models import ClipMode, Room
 from render.spec.constraints import canvas_size
+from render.spec.models import ClipMode, Room
 from render.spec.video import effective_video_config
 
 

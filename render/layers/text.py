@@ -93,3 +93,17 @@ def render_text(text: str, name: str, px: int, color=(255, 255, 255), max_width:
                    stroke_fill=tuple(stroke_color) + (255,))
             x += font.getlength(s)
     return img
+
+
+def text_layer(text: str, lay, view) -> tuple[Image.Image, int, int]:
+    """(RGBA picture at output scale, x, y) of a TEXT layer (scene or smart) showing `text`."""
+    tc = lay.text_config
+    px = max(1, round(tc.font_size * view.scale))
+    width = lay.size.width if lay.size is not None and lay.size.width else None
+    img = render_text(text, tc.font_name.value, px, parse_color(tc.font_color),
+                      max_width=width * view.sx if width else None)
+    if lay.size is not None and lay.size.height:
+        img = img.crop((0, 0, img.width, max(1, round(lay.size.height * view.sy))))
+    pos = lay.position
+    x, y, _, _ = view.rect(pos.dx if pos else 0, pos.dy if pos else 0, 1, 1)
+    return img, x, y

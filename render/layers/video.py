@@ -185,3 +185,28 @@ class _Sequential:
             self.container.close()
             self.container = None
         self.frames, self.index = None, -1
+
+
+def video_layer(lay, prefix: str, library, view, fps: int, *, loop_count: int | None = None) -> VideoLayer:
+    """The VideoLayer of a VIDEO layer (scene or smart): video_config.video_url, else asset_id,
+    at its position and size, with its cover picture; every file opened and checked here."""
+    from render.layers.geometry import checked, layer_size
+    from render.layers.image import load_image
+
+    vcfg = lay.video_config
+    if vcfg is not None and vcfg.video_url:
+        ref, field = vcfg.video_url, f"{prefix}.video_config.video_url"
+    else:
+        ref, field = lay.asset_id, f"{prefix}.asset_id"
+    path = library.resolve(ref, "VIDEO", field=field)
+    w, h = layer_size(lay.size, probe_size(path, field))
+    pos = lay.position
+    rect = view.rect(pos.dx if pos else 0, pos.dy if pos else 0, w, h)
+    checked(rect, view, f"{prefix}.size")
+    cover = None
+    if vcfg is not None and vcfg.video_cover_url:
+        cfield = f"{prefix}.video_config.video_cover_url"
+        cover = load_image(library.resolve(vcfg.video_cover_url, "IMAGE", field=cfield), cfield)
+    if loop_count is None:
+        loop_count = getattr(vcfg, "loop_count", None) if vcfg is not None else None
+    return VideoLayer(path, field, rect, view, fps, loop_count=loop_count, cover=cover)

@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from render.errors import BodyError, MediaFileError, SpecError
-from render.spec.models import Room
 from render.spec.constraints import room_rule_violations
+from render.spec.models import Room
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """The output video settings a room implies, with the defaults filled in."""
 from __future__ import annotations
 
-from render.spec.models import Codec, Room, VideoConfig
 from render.spec.constraints import canvas_size
+from render.spec.models import Codec, Room, VideoConfig
 
 
 def effective_video_config(room: Room) -> VideoConfig:

@@ -1,0 +1,117 @@
+"""What each command does to a running programme (interaction.md, Commands).
+
+`take` runs on the frame thread when the inbox is drained: queries answer at once, the rest
+start their slow part in `Prep` (TTS, media, a rewritten script) and `place` puts the result in
+the show when it is ready. A failure is a COMMAND_REJECTED event (and, for an insert, its
+REPLY_COMMAND_FINISH with the reason); the show goes on.
+"""
+from __future__ import annotations
+
+import json
+
+from render.errors import RenderError, StateError
+from render.programme import items as it
+from render.programme.scenes import load_scenes
+from render.spec.enums import PlayType
+
+SUCCESS = "SUCCESS"
+
+
+def take(prog, cmd, i: int) -> str:
+    name, p = cmd.name, cmd.params
+    if cmd.is_insert:
+        return _insert(prog, cmd, i)
+    if name == "SHOW_LAYER":
+        prog.prep.submit(("layer", cmd, None), prog.build_overlay, p.layer_config, "params.layer_config")
+        return SUCCESS
+    if name == "REWRITE_PLAY_SCRIPT":
+        room = prog.room.model_copy(update={"scene_scripts": p.scene_scripts})
+        prog.prep.submit(("rewrite", cmd, room), load_scenes, room, prog.library, prog.fps)
+        return SUCCESS
+    if name == "REWRITE_INTERACTION_RULES":
+        prog.room = prog.room.model_copy(update={"interaction_rules": p.interaction_rules})
+        if prog.rules is not None:
+            prog.rules.replace_rules(p.interaction_rules)
+        return SUCCESS
+    if name == "GET_CURRENT_PLAYING_SCRIPTS":
+        return json.dumps(prog.current_scripts(), ensure_ascii=False)
+    if name == "GET_LIVE_JOB_CONFIG_INFO":
+        return json.dumps(prog.room.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+    if name == "CLEAN_UP_INSERT_COMMAND":
+        return json.dumps({"cleaned": clean_up(prog, p.command_ids, i)})
+    if name == "RESET_EXIT_CONFIG":
+        prog.exit = p
+        return SUCCESS
+    if name == "REFRESH_OUTPUT_URL":
+        if prog.on_refresh_outputs is None:
+            raise StateError("REFRESH_OUTPUT_URL: this programme has no live outputs (a preview)")
+        prog.on_refresh_outputs(p.output_urls, p.stream_keys or [""] * len(p.output_urls))
+        return SUCCESS
+    raise StateError(f"command: {name} is not handled by the programme")
+
+
+def _insert(prog, cmd, i: int, *, rule_index: str | None = None) -> str:
+    p = cmd.params
+    role = p.play_role.value
+    record = {"command_id": cmd.command_id, "command": cmd.name, "params": cmd.raw_params,
+              "source": cmd.source}
+    if cmd.name == "INSERT_PLAY_SCRIPT":
+        text = p.text_config.text
+        prog.prep.submit(("insert", cmd, text), prog.synth, text, role, "params.text_config.text")
+    else:
+        ref = p.audio_url
+        if not ref.startswith(("http://", "https://")):  # a local file or asset: checked now (400)
+            prog.library.resolve(ref, "AUDIO", field="params.audio_url")
+        prog.prep.submit(("insert", cmd, ""), prog.load_audio, ref, "params.audio_url")
+    prog.insert_log.append(record)
+    prog._waiting[cmd.command_id] = record
+    return SUCCESS
+
+
+def place(prog, done, i: int) -> None:
+    kind, cmd, extra = done.tag
+    if done.error is not None:
+        err = done.error
+        code, msg = (err.code, err.message) if isinstance(err, RenderError) else ("MSS.00000004", str(err))
+        prog._emit("COMMAND_REJECTED", {**prog._ids(), "command": cmd.name, "command_id": cmd.command_id,
+                                        "error_code": code, "error_msg": msg})
+        if kind == "insert":
+            prog._finish_id(cmd.command_id, i, f"{code} {msg}")
+        return
+    if kind == "layer":
+        prog.show_overlay(done.result, i)
+    elif kind == "rewrite":
+        room, scenes = extra, done.result
+        if prog.room.play_policy is not None and prog.room.play_policy.is_rewrite_delay:
+            prog._pending_rewrite = (room, scenes)
+        else:
+            prog._apply_rewrite(room, scenes, now=True)
+    elif kind == "insert":
+        if cmd.command_id not in prog._waiting:  # cleaned up while it was being prepared
+            return
+        p = cmd.params
+        kind_ = it.INSERT if cmd.name == "INSERT_PLAY_SCRIPT" else it.AUDIO
+        item = it.make_item(kind_, done.result, prog.fps, gap=round(0.25 * prog.fps), role=p.play_role.value,
+                            command_id=cmd.command_id, rule_index=p.rule_index, source=cmd.source,
+                            text=extra, scene=prog.scene)
+        prog._place(item, p.play_type, i)
+
+
+def clean_up(prog, ids: list[str] | None, i: int) -> list[str]:
+    """Drop inserts not yet started (all, or those of `ids`), each with its REPLY_COMMAND_FINISH."""
+    wanted = None if ids is None else set(ids)
+
+    def drop(item) -> bool:
+        return item.is_insert and item.first_slice and (wanted is None or item.command_id in wanted)
+
+    dropped = [q.command_id for q in prog.queue if drop(q)]
+    prog.queue = type(prog.queue)(q for q in prog.queue if not drop(q))
+    dropped += [q.command_id for _, _, q in prog.side_waiting if drop(q)]
+    prog.side_waiting = [w for w in prog.side_waiting if not drop(w[2])]
+    dropped += [cid for cid in prog._waiting if (wanted is None or cid in wanted) and cid not in dropped]
+    for cid in dropped:
+        prog._finish_id(cid, i, "CLEANED_UP")
+    return dropped
+
+
+__all__ = ["PlayType", "clean_up", "place", "take"]

@@ -1,0 +1,572 @@
+"""The live programme: a queue of items a room plays, steerable while it plays, frame by frame.
+
+    prog = Programme(loaded, library, seed=1, realtime=False)
+    prog.schedule(entry)                 # a timeline line (preview: at its frame)
+    fut = prog.submit(parse_command(body))   # from any thread; resolved when the loop takes it
+    while (frame := prog.next_frame()) is not None: ...   # picture (I420), audio block, events
+
+The play policy is a filler that tops the queue up one round at a time; inserts and replies
+enter it where their play type says (interaction.md): APPEND after the current paragraph, INSERT
+at the end of the sentence being spoken, PLAY_NOW at once (a 10 ms fade), then the cut sentence
+again (or the next one with interaction_config.ignore_current_sentence). Everything that changes
+a running show goes through the inbox, drained once per frame, so a preview driven by a timeline
+and a live push driven by the API run the same code, and a timeline gives the same file twice.
+Slow work (TTS, media) runs in `Prep`, off the frame thread when live.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import queue
+import random
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from render.assets import AssetLibrary
+from render.audio import Mix, decode_audio
+from render.errors import RenderError, SpecError, StateError
+from render.layers.geometry import View
+from render.plan import is_idle, round_order, rounds_total
+from render.programme import items as it
+from render.programme.overlays import NO_REPLY_SECONDS, Overlay, build_overlay
+from render.programme.prep import Prep
+from render.programme.scenes import SceneState, load_scenes
+from render.spec import LoadedRoom, effective_video_config
+from render.spec.commands import Command
+from render.spec.enums import AutoStopMode, PlayType, Role, StreamerAction
+from render.spec.live_events import ViewerEvent
+from render.spec.models import VoiceConfig
+from render.speech import Clip, speak
+from render.timebase import samples_per_frame
+
+PARAGRAPH_GAP = 0.4  # seconds of quiet after each paragraph, as a person pauses
+INSERT_GAP = 0.25    # after an inserted line, before the paragraph goes on
+DUCK = 10 ** (-12 / 20)  # the streamer under a VOLUME_DOWN co-streamer: about -12 dB
+MAX_PENDING_EVENTS = 5000  # viewer events waiting for the frame loop (a flood is cut here)
+CO_STREAMER_PITCH = 140  # a co-streamer without a voice_config: the streamer's voice, higher
+
+
+@dataclass
+class Frame:
+    index: int
+    picture: np.ndarray              # I420 at the output size
+    audio: np.ndarray                # float32 mono, samples_per_frame(fps)
+    events: list[dict] = field(default_factory=list)  # {event_type, message (JSON string)}
+
+
+@dataclass
+class _Side:
+    """A co-streamer line playing beside the streamer (streamer_action VOLUME_DOWN)."""
+
+    item: it.Item
+    at: int
+    src: object
+
+
+class Programme:
+    def __init__(self, loaded: LoadedRoom, library: AssetLibrary, *, seed: int | None = None,
+                 room_id: str = "", job_id: str = "", realtime: bool = False, progress=None,
+                 max_live_seconds: float | None = None):
+        self.loaded, self.room, self.library = loaded, loaded.room, library
+        self.video = effective_video_config(self.room)
+        self.fps = self.video.fps
+        self.spf = samples_per_frame(self.fps)
+        self.room_id, self.job_id = room_id, job_id
+        self.view = View.for_room(self.room)
+        self.subtitles = bool(self.video.is_subtitle_enable)
+        self.scenes = load_scenes(self.room, library, self.fps, progress=progress)
+        self._old_scenes: list[SceneState] = []
+        self.rng = random.Random(seed)
+        self.reply_rng = random.Random(seed)
+        self.rounds_left = rounds_total(self.room)
+        self.round_no = 0
+        self.round_keys: list[tuple[int, int]] = []
+        self._pending_rewrite = None
+        self.queue: deque[it.Item] = deque()
+        self.cur: it.Item | None = None
+        self.cur_at = 0
+        self.cur_src = None
+        self.side: _Side | None = None
+        self.side_waiting: list[tuple[int, int, it.Item]] = []  # (start frame, seq, item)
+        self.mix = Mix(self.fps)
+        self.scene: SceneState | None = self.scenes.get(0)
+        self.scene_start = 0
+        self._beds: list = []
+        self._bed_scene = None
+        self.overlays: list[Overlay] = []
+        self.inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._events_in: queue.Queue = queue.Queue(maxsize=MAX_PENDING_EVENTS)
+        self._scheduled: list = []
+        self._seq = itertools.count()
+        self.prep = Prep(sync=not realtime)
+        self.insert_log: deque[dict] = deque(maxlen=1000)
+        self._waiting: dict[str, dict] = {}   # command_id -> insert not started yet (prep or queue)
+        self._finished: set[str] = set()
+        self.exit = (self.room.play_policy.live_exit_config if self.room.play_policy else None)
+        self.max_live_seconds = max_live_seconds
+        self._exit_due = False
+        self.i = 0
+        self.ended = False
+        self._out: list[dict] = []
+        self.on_refresh_outputs = None
+        self.rules = None  # the interaction engine (render.interaction), when the room has rules
+        self._top_up()  # the first round is known before the first frame (GET_CURRENT_PLAYING_SCRIPTS)
+
+    # ---- the outside: any thread ----------------------------------------------------------
+    def submit(self, cmd: Command) -> Future:
+        """Hand a validated command to the programme; the future resolves when the frame loop takes
+        it: "SUCCESS", or JSON text for the queries; a RenderError when the programme rejects it."""
+        fut: Future = Future()
+        self.inbox.put(("command", cmd, fut))
+        return fut
+
+    def report(self, events: list[ViewerEvent]) -> int:
+        """Viewer events for the rules; returns how many were taken (a flood is cut, not queued)."""
+        n = 0
+        for ev in events:
+            try:
+                self._events_in.put_nowait(ev)
+                n += 1
+            except queue.Full:
+                break
+        return n
+
+    def schedule(self, entry) -> None:
+        """A timeline entry (render.programme.timeline.Entry): at its frame, or at once."""
+        frame = self.i if entry.at is None else round(entry.at * self.fps)
+        heapq.heappush(self._scheduled, (frame, next(self._seq), entry))
+
+    def inserts(self, offset: int = 0, limit: int | None = None) -> tuple[int, list[dict]]:
+        rows = list(self.insert_log)
+        return len(rows), rows[offset: None if limit is None else offset + limit]
+
+    # ---- the frame loop ---------------------------------------------------------------------
+    def total_frames(self) -> int | None:
+        """Frames of the whole programme as planned (no inserts), or None when it is endless."""
+        if is_idle(self.room) or self.rounds_left is None:
+            return None
+        gap = round(PARAGRAPH_GAP * self.fps)
+        per_round = sum(clip.frames(self.fps) + gap for sc in self.scenes.values() for clip in sc.clips.values())
+        return per_round * self.rounds_left
+
+    def next_frame(self) -> Frame | None:
+        if self.ended:
+            return None
+        i = self.i
+        self._out = []
+        self._drain(i)
+        if self._force_exit(i) or not self._ensure_item(i):
+            self.ended = True
+            return None
+        self._side_step(i)
+        level, subtitle = 0.0, None
+        cur = self.cur
+        if cur is not None:
+            k = cur.start + (i - self.cur_at)
+            if k < cur.end:
+                if cur.role == Role.STREAMER.value:
+                    level = float(cur.track.levels[k])
+                subtitle = cur.track.subtitles[k]
+                if cur.kind == it.PARAGRAPH and any(a == k for a, _ in cur.track.sentences):
+                    self._on_sentence(cur, k, i)
+            elif cur.is_insert and cur.last_slice and k == cur.end:
+                self._finish(cur, i)
+        if subtitle is None and self.side is not None:
+            k = self.side.item.start + (i - self.side.at)
+            if k < self.side.item.end:
+                subtitle = self.side.item.track.subtitles[k]
+        self._expire_overlays(i)
+        comp = self.scene.compositor
+        shown = sorted(self.overlays, key=lambda o: o.index)
+        picture = comp.frame_i420((i - self.scene_start) / self.fps, level=level,
+                                  subtitle=subtitle if self.subtitles else None,
+                                  overlays=[((i - o.start) / self.fps, o.ops_for(comp)) for o in shown])
+        audio = self.mix.block(i)
+        self.i += 1
+        return Frame(i, picture, audio, self._out)
+
+    def close(self) -> None:
+        self.prep.close()
+        for o in self.overlays:
+            o.close()
+        for st in [*self.scenes.values(), *self._old_scenes]:
+            st.close()
+
+    # ---- events -----------------------------------------------------------------------------
+    def _emit(self, event_type: str, message: dict) -> None:
+        self._out.append({"event_type": event_type, "message": json.dumps(message, ensure_ascii=False)})
+
+    def _ids(self) -> dict:
+        return {"room_id": self.room_id, "job_id": self.job_id}
+
+    def _finish(self, item: it.Item, i: int, reason: str | None = None) -> None:
+        """REPLY_COMMAND_FINISH of an insert, once: heard to its end, or dropped with a reason."""
+        cid = item.command_id
+        if cid is None or cid in self._finished:
+            return
+        self._finished.add(cid)
+        self._waiting.pop(cid, None)
+        msg = {**self._ids(), "reply_id": cid}
+        if reason:
+            msg["reason"] = reason
+        self._emit("REPLY_COMMAND_FINISH", msg)
+        for o in self.overlays:
+            if o.reply_id == cid and o.end is None:
+                o.end = i
+
+    def _finish_id(self, cid: str, i: int, reason: str) -> None:
+        self._finish(it.Item(it.INSERT, Clip(np.zeros(0, np.float32)), it.Track(np.zeros(0), (), ()),
+                             command_id=cid), i, reason)
+
+    # ---- the queue ----------------------------------------------------------------------------
+    def _ensure_item(self, i: int) -> bool:
+        """Make `cur` the item that plays at frame i; False when the programme is over."""
+        while self.cur is None or i - self.cur_at >= self.cur.frames:
+            done = self.cur
+            if done is not None:
+                self.cur = None
+                if done.is_insert and done.last_slice:
+                    self._finish(done, i)
+                if self._exit_due and self._exit_at_boundary(done):
+                    return False
+            nxt = self._pop()
+            if nxt is None:
+                if self._exit_due and self.exit_mode != AutoStopMode.FORCE_EXIT:
+                    return False
+                return self._may_idle()
+            self._start(nxt, i)
+        return True
+
+    def _may_idle(self) -> bool:
+        """Nothing to play now: an idle or endless room waits (inserts may come); else it is over."""
+        if is_idle(self.room) or self.rounds_left is None:
+            return True
+        return bool(self._waiting) or bool(self.side_waiting) or self.side is not None
+
+    def _pop(self) -> it.Item | None:
+        if not self.queue:
+            self._top_up()
+        return self.queue.popleft() if self.queue else None
+
+    def _top_up(self) -> None:
+        """One more round of the play policy (seeded shuffles and repeat counts as planned)."""
+        if self._pending_rewrite is not None:
+            self._apply_rewrite(*self._pending_rewrite)
+            self._pending_rewrite = None
+        if self._exit_due and self.exit_mode == AutoStopMode.SCRIPT_END and self.round_no:
+            return
+        if is_idle(self.room) or self.rounds_left == 0:
+            return
+        keys = round_order(self.room, self.rng)
+        if not keys:
+            return
+        if self.rounds_left is not None:
+            self.rounds_left -= 1
+        self.round_no += 1
+        self.round_keys = keys
+        self.queue.extend(self._paragraph(s, p) for s, p in keys)
+
+    def _paragraph(self, s: int, p: int) -> it.Item:
+        scene = self.scenes[s]
+        para = scene.info.shoot_scripts[p]
+        text = para.text_config.text if para.text_config else (para.title or "")
+        return it.make_item(it.PARAGRAPH, scene.clips[p], self.fps, gap=round(PARAGRAPH_GAP * self.fps),
+                            scene=scene, para=p, text=text)
+
+    def _start(self, item: it.Item, i: int) -> None:
+        self.cur, self.cur_at = item, i
+        if item.kind == it.PARAGRAPH and item.scene is not self.scene:
+            self._switch_scene(item.scene, i)
+        samples = item.clip.samples[item.start * self.spf: item.end * self.spf]
+        gain = DUCK if self.side is not None else 1.0
+        self.cur_src = self.mix.add(samples, at=i * self.spf, gain=gain) if len(samples) else None
+        if item.kind == it.PARAGRAPH and item.first_slice:
+            self._out.append(shoot_script_switch_of(item, self._ids()))
+        if item.is_insert and item.first_slice:
+            self._waiting.pop(item.command_id, None)
+            self._emit("REPLY_START", {**self._ids(), "reply_id": item.command_id, "role": item.role,
+                                       "text": item.text, "rule_index": item.rule_index})
+
+    def _switch_scene(self, scene: SceneState, i: int) -> None:
+        for src in self._beds:
+            self.mix.stop(src, i * self.spf)
+        self.scene, self.scene_start = scene, i
+        at = i * self.spf
+        self._beds = [self.mix.add_bed(samples, start=at, gain=gain,
+                                       end=None if loops is None else at + loops * len(samples))
+                      for samples, gain, loops in scene.beds]
+
+    # ---- play types -------------------------------------------------------------------------
+    def _place(self, item: it.Item, play_type: PlayType, i: int) -> None:
+        if item.role == Role.CO_STREAMER.value and self._streamer_action() == StreamerAction.VOLUME_DOWN:
+            heapq.heappush(self.side_waiting, (self._side_start(play_type, i), next(self._seq), item))
+            return
+        if play_type == PlayType.PLAY_NOW:
+            self._cut_now(i)
+            self.queue.appendleft(item)
+        elif play_type == PlayType.INSERT:
+            self._cut_at_sentence_end(i)
+            at = next((n for n, q in enumerate(self.queue) if q.kind == it.PARAGRAPH), len(self.queue))
+            self.queue.insert(at, item)
+        else:
+            at = next((n for n, q in enumerate(self.queue) if q.kind == it.PARAGRAPH and q.first_slice),
+                      len(self.queue))
+            self.queue.insert(at, item)
+
+    def _clip_frame(self, i: int) -> int | None:
+        """The clip frame `cur` plays at frame i, None when it is past its sound (in its gap)."""
+        if self.cur is None:
+            return None
+        k = self.cur.start + (i - self.cur_at)
+        return k if k < self.cur.end else None
+
+    def _cut_now(self, i: int) -> None:
+        """PLAY_NOW: the current item stops at once (faded); the cut sentence is queued again."""
+        cur, k = self.cur, self._clip_frame(i)
+        if cur is None:
+            return
+        self.cur = None
+        if k is None:  # in its quiet gap: nothing left to hear
+            if cur.is_insert and cur.last_slice:
+                self._finish(cur, i)
+            return
+        if self.cur_src is not None:
+            self.mix.fade_out(self.cur_src, i * self.spf)
+        sentence = it.sentence_at(cur, k)
+        skip = self.room.interaction_config is not None and self.room.interaction_config.ignore_current_sentence
+        if sentence is None or skip:
+            resume = it.next_sentence_start(cur, k)
+        else:
+            resume = sentence[0]
+        rest = it.resume_from(cur, resume)
+        if rest is not None:
+            self.queue.appendleft(rest)
+        elif cur.is_insert:
+            self._finish(cur, i)
+
+    def _cut_at_sentence_end(self, i: int) -> None:
+        """INSERT: the current item ends with the sentence being spoken; the rest waits in the queue."""
+        cur, k = self.cur, self._clip_frame(i)
+        if cur is None or k is None:
+            return
+        sentence = it.sentence_at(cur, k)
+        at = sentence[1] if sentence is not None else k
+        if at >= cur.end:
+            return
+        head, tail = it.split(cur, at)
+        self.cur = head
+        if self.cur_src is not None:
+            self.mix.stop(self.cur_src, (self.cur_at + at - cur.start) * self.spf)
+        self.queue.appendleft(tail)
+
+    # ---- the co-streamer beside the streamer ---------------------------------------------------
+    def _streamer_action(self) -> StreamerAction | None:
+        co = self.room.co_streamer_config
+        return co.streamer_action if co is not None else None
+
+    def _side_start(self, play_type: PlayType, i: int) -> int:
+        """The frame a VOLUME_DOWN co-streamer line starts: now, at the sentence's end, or after
+        the paragraph."""
+        k = self._clip_frame(i)
+        if play_type == PlayType.PLAY_NOW or self.cur is None or k is None:
+            return i
+        if play_type == PlayType.INSERT:
+            s = it.sentence_at(self.cur, k)
+            return i + ((s[1] if s else k) - k)
+        n = self.cur_at + self.cur.frames
+        for q in self.queue:
+            if q.kind == it.PARAGRAPH and q.first_slice:
+                break
+            n += q.frames
+        return n
+
+    def _side_step(self, i: int) -> None:
+        if self.side is not None and i - self.side.at >= self.side.item.frames:
+            self._finish(self.side.item, i)
+            self.side = None
+            if self.cur_src is not None:
+                self.mix.set_gain(self.cur_src, 1.0)
+        if self.side is None and self.side_waiting and self.side_waiting[0][0] <= i:
+            _, _, item = heapq.heappop(self.side_waiting)
+            samples = item.clip.samples[item.start * self.spf: item.end * self.spf]
+            self.side = _Side(item, i, self.mix.add(samples, at=i * self.spf))
+            if self.cur_src is not None:
+                self.mix.set_gain(self.cur_src, DUCK)
+            self._waiting.pop(item.command_id, None)
+            self._emit("REPLY_START", {**self._ids(), "reply_id": item.command_id, "role": item.role,
+                                       "text": item.text, "rule_index": item.rule_index})
+
+    # ---- the exit policy ----------------------------------------------------------------------
+    @property
+    def exit_mode(self) -> AutoStopMode:
+        return (self.exit.auto_stop_mode if self.exit and self.exit.auto_stop_mode else AutoStopMode.FORCE_EXIT)
+
+    def _deadline(self) -> float | None:
+        if self.max_live_seconds is not None:
+            return self.max_live_seconds
+        if self.exit and self.exit.max_live_duration:
+            return self.exit.max_live_duration * 3600.0
+        return None
+
+    def _force_exit(self, i: int) -> bool:
+        limit = self._deadline()
+        self._exit_due = limit is not None and i >= limit * self.fps
+        return self._exit_due and self.exit_mode == AutoStopMode.FORCE_EXIT
+
+    def _exit_at_boundary(self, done: it.Item) -> bool:
+        """Past the deadline, does the item that just ended close what the mode waits for?"""
+        mode = self.exit_mode
+        if mode == AutoStopMode.SEGMENT_END:
+            return done.kind == it.PARAGRAPH and done.last_slice
+        if mode == AutoStopMode.SCENE_END:
+            nxt = next((q for q in self.queue if q.kind == it.PARAGRAPH), None)
+            return nxt is None or nxt.scene is not self.scene
+        return False  # SCRIPT_END: at the end of the round (_top_up refuses a new one)
+
+    # ---- the inbox ----------------------------------------------------------------------------
+    def _drain(self, i: int) -> None:
+        while self._scheduled and self._scheduled[0][0] <= i:
+            entry = heapq.heappop(self._scheduled)[2]
+            if entry.command is not None:
+                self._take(entry.command, None, i)
+            else:
+                self._viewer_event(entry.event, i)
+        while True:
+            try:
+                kind, cmd, fut = self.inbox.get_nowait()
+            except queue.Empty:
+                break
+            self._take(cmd, fut, i)
+        while True:
+            try:
+                ev = self._events_in.get_nowait()
+            except queue.Empty:
+                break
+            self._viewer_event(ev, i)
+        self._rules_tick(i)
+        for done in self.prep.results():
+            self._done(done, i)
+
+    def _take(self, cmd: Command, fut: Future | None, i: int) -> None:
+        from render.programme import commands
+
+        try:
+            result = commands.take(self, cmd, i)
+        except RenderError as e:
+            self._emit("COMMAND_REJECTED", {**self._ids(), "command": cmd.name, "command_id": cmd.command_id,
+                                            "error_code": e.code, "error_msg": e.message})
+            if fut is not None:
+                fut.set_exception(e)
+            return
+        if fut is not None:
+            fut.set_result(result)
+
+    def _done(self, done, i: int) -> None:
+        from render.programme import commands
+
+        commands.place(self, done, i)
+
+    # ---- rules (render.interaction) ------------------------------------------------------------
+    def _viewer_event(self, ev: ViewerEvent, i: int) -> None:
+        if self.rules is None:
+            return
+        from render.programme import reactions
+
+        reactions.on_event(self, ev, i)
+
+    def _on_sentence(self, item: it.Item, k: int, i: int) -> None:
+        if self.rules is None:
+            return
+        from render.programme import reactions
+
+        text = item.track.subtitles[k] or ""
+        reactions.on_sentence(self, text, i)
+
+    def _rules_tick(self, i: int) -> None:
+        if self.rules is None:
+            return
+        from render.programme import reactions
+
+        reactions.tick(self, i)
+
+    # ---- helpers for commands -------------------------------------------------------------------
+    def voice_of(self, role: str) -> tuple[VoiceConfig | None, str]:
+        """(voice_config, its JSON path) that speaks a role's inserted lines."""
+        streamer = self.scene.info.voice_config if self.scene else None
+        if role == Role.CO_STREAMER.value:
+            co = self.room.co_streamer_config
+            if co is not None and co.voice_config is not None:
+                return co.voice_config, "co_streamer_config.voice_config"
+            base = streamer.voice_asset_id if streamer else None
+            if base:
+                return VoiceConfig(voice_asset_id=base, pitch=CO_STREAMER_PITCH), "co_streamer_config.voice_config"
+            return None, "co_streamer_config.voice_config"
+        return streamer, f"scene_scripts[{self.scene.index if self.scene else 0}].voice_config"
+
+    def synth(self, text: str, role: str, where: str) -> Clip:
+        voice, voice_where = self.voice_of(role)
+        return speak(text, voice, self.library, where=where, voice_where=voice_where)
+
+    def load_audio(self, ref: str, where: str) -> Clip:
+        return Clip(decode_audio(self.library.resolve(ref, "AUDIO", field=where)))
+
+    def build_overlay(self, layer, where: str, *, rule_index=None, reply_id=None, fill=None) -> Overlay:
+        return build_overlay(layer, where, self.library, self.view, self.fps, fill=fill,
+                             rule_index=rule_index, reply_id=reply_id)
+
+    def show_overlay(self, ov: Overlay, i: int) -> None:
+        ov.start = i
+        if ov.seconds is not None:
+            ov.end = i + max(1, round(ov.seconds * self.fps))
+        elif ov.reply_id is None or ov.reply_id in self._finished:
+            ov.end = i + round(NO_REPLY_SECONDS * self.fps)
+        self.overlays.append(ov)
+        self._emit("LAYER_SHOW", ov.message(self.room_id, self.job_id))
+
+    def _expire_overlays(self, i: int) -> None:
+        keep = []
+        for o in self.overlays:
+            if o.end is not None and i >= o.end:
+                self._emit("LAYER_HIDE", o.message(self.room_id, self.job_id))
+                o.close()
+            else:
+                keep.append(o)
+        self.overlays = keep
+
+    def _apply_rewrite(self, room, scenes: dict[int, SceneState], *, now: bool = False) -> None:
+        """The rewritten scripts replace the old ones: `now`, what has not played of this round
+        (the paragraph on air finishes); else from the next round on."""
+        self._old_scenes += list(self.scenes.values())
+        self.room, self.scenes = room, scenes
+        if now:
+            self.queue = deque(q for q in self.queue if q.kind != it.PARAGRAPH or not q.first_slice)
+            self.round_keys = round_order(self.room, self.rng)
+            self.queue.extend(self._paragraph(s, p) for s, p in self.round_keys)
+
+    def current_scripts(self) -> list[dict]:
+        """GET_CURRENT_PLAYING_SCRIPTS: this round's scripts, scene by scene in play order."""
+        out: dict[int, dict] = {}
+        for s, p in self.round_keys:
+            info = self.scenes[s].info if s in self.scenes else self.room.scene_scripts[s]
+            para = info.shoot_scripts[p]
+            entry = out.setdefault(s, {"script_name": info.script_name, "model_asset_id": info.model_asset_id,
+                                       "shoot_scripts": []})
+            entry["shoot_scripts"].append({"sequence_no": para.sequence_no, "title": para.title,
+                                           "text": para.text_config.text if para.text_config else None})
+        return list(out.values())
+
+
+def shoot_script_switch_of(item: it.Item, ids: dict) -> dict:
+    scene = item.scene
+    para = scene.info.shoot_scripts[item.para]
+    message = {**ids, "scene_script_name": scene.info.script_name,
+               "shoot_script_sequence_no": "" if para.sequence_no is None else str(para.sequence_no),
+               "shoot_script_title": para.title or ""}
+    return {"event_type": "SHOOT_SCRIPT_SWITCH", "message": json.dumps(message, ensure_ascii=False)}
+
+
+__all__ = ["Frame", "Programme", "SpecError", "StateError"]

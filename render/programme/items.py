@@ -1,0 +1,105 @@
+"""Items: the resolved pieces a programme plays, one after another, and where they may be cut.
+
+An item is a slice [start, end) of a clip counted in frames, then `gap` quiet frames. A paragraph
+cut by an insert becomes two slices of the same clip, so mouth levels and subtitles keep
+following the clip's own frames. Pure: no I/O, no threads.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from render.speech import Clip
+
+PARAGRAPH = "PARAGRAPH"  # a scripted paragraph (or a slice of one)
+INSERT = "INSERT"        # INSERT_PLAY_SCRIPT, or a rule's spoken reply
+AUDIO = "AUDIO"          # INSERT_PLAY_AUDIO, or a rule's reply audio
+
+
+@dataclass(frozen=True)
+class Track:
+    """Per clip frame: mouth level, subtitle text; and the sentences' [first, end) frames."""
+
+    levels: np.ndarray
+    subtitles: tuple[str | None, ...]
+    sentences: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def of(cls, clip: Clip, fps: int) -> Track:
+        n = clip.frames(fps)
+        subs: list[str | None] = [None] * n
+        spans = []
+        for cue in clip.cues:
+            a, b = cue.frames(fps)
+            for k in range(a, min(b, n)):
+                subs[k] = cue.text
+            spans.append((a, min(b, n)))
+        return cls(clip.levels(fps), tuple(subs), tuple(spans))
+
+
+@dataclass
+class Item:
+    kind: str
+    clip: Clip
+    track: Track
+    role: str = "STREAMER"
+    start: int = 0                  # first clip frame of this slice
+    end: int = 0                    # clip frame after the slice
+    gap: int = 0                    # quiet frames after the slice
+    scene: object | None = None     # the SceneState of a paragraph
+    para: int | None = None         # paragraph index in its scene
+    command_id: str | None = None   # inserts and replies
+    rule_index: str | None = None
+    source: str = "EXTERNAL"        # EXTERNAL | AUTO (a rule's reply)
+    text: str = ""
+    first_slice: bool = True        # starts its paragraph (SHOOT_SCRIPT_SWITCH)
+    last_slice: bool = True         # ends its paragraph
+    layers: list = field(default_factory=list)  # overlays shown while it speaks (reply layers)
+    event_time: float | None = None  # stream seconds of the viewer event a reply answers
+
+    @property
+    def frames(self) -> int:
+        return self.end - self.start + self.gap
+
+    @property
+    def sound_frames(self) -> int:
+        return self.end - self.start
+
+    @property
+    def is_insert(self) -> bool:
+        return self.kind != PARAGRAPH
+
+
+def make_item(kind: str, clip: Clip, fps: int, *, gap: int = 0, **kw) -> Item:
+    track = Track.of(clip, fps)
+    return Item(kind, clip, track, end=len(track.levels), gap=gap, **kw)
+
+
+def sentence_at(item: Item, k: int) -> tuple[int, int] | None:
+    """The [first, end) clip frames of the sentence being spoken at clip frame k, or None in a pause."""
+    for a, b in item.track.sentences:
+        if a <= k < b:
+            return a, b
+    return None
+
+
+def next_sentence_start(item: Item, k: int) -> int:
+    """The first clip frame of the first sentence starting after clip frame k (else the slice end)."""
+    return next((a for a, _ in item.track.sentences if a > k and a < item.end), item.end)
+
+
+def split(item: Item, at: int) -> tuple[Item, Item]:
+    """(head, tail) of an item cut at clip frame `at`: the head ends there with no gap, the tail
+    keeps the rest, the gap and the end-of-paragraph mark."""
+    head = dataclasses.replace(item, end=at, gap=0, last_slice=False)
+    tail = dataclasses.replace(item, start=at, first_slice=False)
+    return head, tail
+
+
+def resume_from(item: Item, at: int) -> Item | None:
+    """What is left of an item to play from clip frame `at` (None when nothing audible is left)."""
+    if at >= item.end:
+        return None
+    return dataclasses.replace(item, start=at, first_slice=False)

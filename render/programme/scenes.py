@@ -1,0 +1,109 @@
+"""The scenes of a room made ready to play: each one's compositor, its sound beds and the speech
+of its paragraphs. Everything that can fail on input (assets, media files, voices, SSML) fails
+here, before the first frame, with the JSON path of what is wrong."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from render.assets import AssetLibrary
+from render.audio import decode_audio
+from render.compose import SceneCompositor
+from render.plan import paragraphs_in_order, policy_of
+from render.spec.models import LiveVideoScriptInfo, PlayMode, Room
+from render.spec.references import scene_sounds
+from render.speech import Clip, recorded, speak
+
+BED_GAIN = {"AUDIO": 0.3, "VIDEO": 0.5}  # under the voice (the mix ducks them further while it speaks)
+
+
+@dataclass
+class SceneState:
+    """One scene ready to play. `version` tells scenes of a rewritten script from the old ones."""
+
+    index: int
+    info: LiveVideoScriptInfo
+    compositor: SceneCompositor
+    beds: list[tuple[np.ndarray, float, int | None]]  # (samples, gain, loops) under the voice
+    clips: dict[int, Clip] = field(default_factory=dict)  # paragraph index -> speech
+    version: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.info.script_name
+
+    def close(self) -> None:
+        self.compositor.close()
+
+
+def load_clip(room: Room, library: AssetLibrary, s: int, p: int, scene: LiveVideoScriptInfo | None = None) -> Clip:
+    """The sound of one paragraph: TTS of its text, or its recorded audio (play_mode AUDIO)."""
+    scene = scene or room.scene_scripts[s]
+    para = scene.shoot_scripts[p]
+    at = f"scene_scripts[{s}].shoot_scripts[{p}]"
+    audio = para.audio_config
+    use_audio = audio is not None and (audio.audio_url or audio.asset_id) and (
+        policy_of(room).play_mode == PlayMode.AUDIO or para.text_config is None)
+    if use_audio:
+        ref_field = "audio_url" if audio.audio_url else "asset_id"
+        path = library.resolve(audio.audio_url or audio.asset_id, "AUDIO", f"{at}.audio_config.{ref_field}")
+        srt = (library.resolve(audio.subtitle_url, "SUBTITLE", f"{at}.audio_config.subtitle_url")
+               if audio.subtitle_url else None)
+        return recorded(path, srt)
+    if para.text_config is None:
+        return Clip(np.zeros(0, np.float32))
+    return speak(para.text_config.text, scene.voice_config, library, where=f"{at}.text_config.text")
+
+
+def scene_beds(room: Room, library: AssetLibrary, s: int) -> list[tuple[np.ndarray, float, int | None]]:
+    """(samples, gain, loops) of what a scene plays under the voice while it shows."""
+    beds = []
+    for where, ref, kind, loops in scene_sounds(room, s):
+        samples = decode_audio(library.resolve(ref, kind, where), optional=kind == "VIDEO")
+        if len(samples):
+            beds.append((samples, BED_GAIN[kind], loops))
+    return beds
+
+
+def load_scenes(room: Room, library: AssetLibrary, fps: int, *, wanted: list[int] | None = None,
+                speech: bool = True, version: int = 0,
+                progress: Callable[[str], None] | None = None) -> dict[int, SceneState]:
+    """Every scene (or the `wanted` ones) with its compositor, beds and paragraph speech."""
+    scenes = room.scene_scripts or []
+    indexes = range(len(scenes)) if wanted is None else wanted
+    out: dict[int, SceneState] = {}
+    try:
+        for s in indexes:
+            out[s] = SceneState(s, scenes[s], SceneCompositor(room, s, library, fps=fps),
+                                scene_beds(room, library, s), version=version)
+        if speech:
+            keys = [(s, p) for s in indexes for p in range(len(scenes[s].shoot_scripts))]
+            for n, (s, p) in enumerate(keys, 1):
+                if progress:
+                    progress(f"speech {n}/{len(keys)}")
+                out[s].clips[p] = load_clip(room, library, s, p)
+    except BaseException:
+        for st in out.values():
+            st.close()
+        raise
+    return out
+
+
+def speech_at(scene: SceneState, room: Room, t: float, fps: int, gap: int) -> tuple[float, str | None]:
+    """(level, subtitle) at `t` seconds into a scene that plays its paragraphs in order."""
+    i = round(t * fps)
+    start = 0
+    for p in paragraphs_in_order(room, scene.index):
+        clip = scene.clips.get(p)
+        if clip is None:
+            continue
+        n = clip.frames(fps)
+        if start <= i < start + n:
+            k = i - start
+            level = float(clip.levels(fps)[k])
+            sub = next((c.text for c in clip.cues if c.frames(fps)[0] <= k < c.frames(fps)[1]), None)
+            return level, sub
+        start += n + gap
+    return 0.0, None
