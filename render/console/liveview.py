@@ -68,7 +68,8 @@ class LiveView:
         self.out_path = Path(out_path) if out_path is not None else None
         self.on_jpeg = on_jpeg
         self.made = self.dropped = 0
-        self.busy_seconds = 0.0  # time the view's thread spent converting and encoding
+        self.busy_seconds = 0.0  # wall time the view's thread spent converting and encoding
+        self.cpu_seconds = 0.0  # CPU time of that work (the view's thread only)
         self._pending = None
         self._wake = threading.Condition()
         self._closed = False
@@ -102,7 +103,7 @@ class LiveView:
                 if self._pending is None:
                     return
                 index, small, info = self._pending
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             try:
                 self._emit(index, jpeg_of(small, self.quality), info)
                 self.made += 1
@@ -110,6 +111,7 @@ class LiveView:
                 log.exception("live view: frame %d not written", index)
             finally:
                 self.busy_seconds += time.perf_counter() - started
+                self.cpu_seconds += time.thread_time() - cpu
                 with self._wake:
                     self._pending = None
 
