@@ -73,11 +73,10 @@ def still_request(data: dict) -> tuple[dict | None, str | None, int, float]:
 
 
 def render_still_png(room: dict, scene: int, at: float, settings: Settings) -> bytes:
+    from render.api.media import check_room_media
     from render.assets import AssetLibrary
     from render.spec import LoadedRoom, validate_room
     from render.still import render_still
-
-    from render.api.media import check_room_media
 
     valid, warnings = validate_room(room)
     scenes = valid.scene_scripts or []
