@@ -6,6 +6,7 @@ On failure the page is saved as a screenshot beside the test's tmp folder (the p
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 from pathlib import Path
 
@@ -148,3 +149,32 @@ def test_a_comment_hits_a_rule_and_the_reply_shows_in_the_log(server, nginx, pag
         page.wait_for_function(
             "document.querySelectorAll(\"#event-log li[data-type='RULE_HIT']\").length >= 2", timeout=60_000)
         stop(page)
+
+
+def test_a_rule_library_is_made_and_imported_into_a_room(server, page, tmp_path):
+    if not any(p.endswith("/smart-live-interaction-rule-groups") for p in server.app.openapi()["paths"]):
+        pytest.skip("this server has no rule-group endpoints yet (the control endpoints)")
+    import httpx
+
+    with screenshot_on_failure(page, tmp_path), httpx.Client(
+        base_url=f"{server.url}/v1/{PROJECT}", headers={"X-Auth-Token": TOKEN}, trust_env=False
+    ) as c:
+        room_id = c.post("/smart-live-rooms", json={"room_name": "rules target"}).json()["room_id"]
+        sign_in(page, server.url)
+        page.click("[data-nav=rules]")
+        page.wait_for_selector("#group-json")
+        page.fill("#group-name", "greetings")
+        rule = {"rule_name": "hello back", "event_type": 1,
+                "hit_condition": {"relation": "OR", "tags": [{"tag": "content", "operation": "NONE",
+                                                             "match": "REGEX", "value": "hello"}]},
+                "trigger": {"reply_mode": "SYSTEM_REPLY", "reply_texts": ["Hello {name}!"]}}
+        page.fill("#group-json", json.dumps([rule]))
+        page.click("#save-group")
+        page.wait_for_selector("ul.plain li:has-text('greetings')")
+        page.click("ul.plain li a:has-text('greetings')")
+        page.select_option("#import-room", room_id)
+        page.click("#import-rules")
+        page.wait_for_selector("#toasts :text('imported')")
+        rules = c.get(f"/smart-live-rooms/{room_id}").json()["interaction_rules"]
+        assert [(r["rule_name"], r["group_name"]) for r in rules] == [("hello back", "greetings")]
+        assert rules[0]["group_id"] and "rule_id" not in rules[0]

@@ -58,7 +58,9 @@ export async function rulesView(view) {
     try {
       const room = await get(roomPath(rooms.value));
       for (const k of ["room_id", "create_time", "update_time", "room_state"]) delete room[k];
-      const tagged = r.map((rule) => ({ ...rule, group_id: current && current.group_id, group_name: nameInput.value.trim() || undefined }));
+      const tagged = r.map(({ rule_id: _id, create_time: _c, update_time: _u, ...rule }) => ({
+        ...rule, group_id: current ? current.group_id : undefined, group_name: nameInput.value.trim() || undefined,
+      }));
       room.interaction_rules = [...(room.interaction_rules || []).filter((x) => !current || x.group_id !== current.group_id), ...tagged];
       await put(roomPath(rooms.value), room);
       toast(`${r.length} rule(s) imported into “${room.room_name}”`, "ok");
@@ -72,11 +74,11 @@ export async function rulesView(view) {
       el("section.card",
         list.length === 0 ? el("p.muted", "No library yet.") : el("ul.plain", list.map((g) => el("li",
           el("a", { href: "#/rules", onclick: (ev) => { ev.preventDefault(); open(g); } }, g.group_name),
-          el("div.muted.small", `${(g.interaction_rules || []).length || g.rule_count || ""} ${fmtTime(g.create_time)}`))))),
+          el("div.muted.small", g.interaction_rules ? `${g.interaction_rules.length} rule(s) · ` : "", fmtTime(g.update_time || g.create_time)))))),
       el("section.card",
-        el("div.card-head", field("Name", nameInput), el("span.grow"), el("button.primary", { onclick: save }, "Save"), el("button.ghost.danger", { onclick: remove }, "Delete")),
+        el("div.card-head", field("Name", nameInput), el("span.grow"), el("button.primary#save-group", { onclick: save }, "Save"), el("button.ghost.danger", { onclick: remove }, "Delete")),
         el("p.muted.small", "The interaction rules of the library, as a room's interaction_rules (create doc, tables 15-23)."),
         editor, errors,
-        el("div.row", field("Import into room", rooms), el("button", { onclick: importInto }, "Import")))));
+        el("div.row", field("Import into room", rooms), el("button#import-rules", { onclick: importInto }, "Import")))));
   open(list[0] || null);
 }
