@@ -57,6 +57,7 @@ bench: setup
 	$(BIN)/python bench/compose.py
 	$(BIN)/python bench/preview.py
 	$(BIN)/python bench/live.py
+	$(BIN)/python bench/liveview.py
 
 lint: setup
 	$(BIN)/ruff check render tests bench tools
