@@ -124,6 +124,7 @@ export async function liveView(view, roomId, jobId) {
     clear(stateEl, stateBadge(job.state));
     durationEl.textContent = fmtDuration(job.duration);
     stopBtn.hidden = !ACTIVE.includes(job.state);
+    if (!ACTIVE.includes(job.state) && !picture.isConnected) clear(screen, el("div.live-placeholder", `The job is ${job.state}: no live picture.`));
     if (job.error_info) clear(meta, el("span.error", `${job.error_info.error_code} ${job.error_info.error_msg}`));
   };
   drawJob();

@@ -182,7 +182,7 @@ export async function roomView(view, roomId) {
     el("div.grid-room",
       el("section.card.editor-card",
         el("div.card-head", el("h3", "Room JSON"), status, el("span.grow"), el("button.primary#save-room", { onclick: save }, "Save")),
-        editor, problems),
+        problems, editor),
       el("div.stack",
         el("section.card",
           el("div.card-head", el("h3", "Preview still")),

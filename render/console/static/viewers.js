@@ -64,10 +64,8 @@ export function viewersPanel(roomId, jobId, room) {
     if (layerType.value === "TEXT") {
       return { ...common, text_config: { text_context: layerContent.value, font_size: 48, font_color: "#FFFFFF", display_duration: seconds } };
     }
-    const v = layerContent.value.trim();
-    return /^(https?|file):/.test(v) || v.includes("/")
-      ? { ...common, image_config: { image_url: v, display_duration: seconds } }
-      : { ...common, asset_id: v, image_config: { image_url: v, display_duration: seconds } };
+    // an asset id of the library or a URL: the server resolves either
+    return { ...common, image_config: { image_url: layerContent.value.trim(), display_duration: seconds } };
   };
 
   let bursting = false;
