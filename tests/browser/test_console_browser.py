@@ -178,3 +178,24 @@ def test_a_rule_library_is_made_and_imported_into_a_room(server, page, tmp_path)
         rules = c.get(f"/smart-live-rooms/{room_id}").json()["interaction_rules"]
         assert [(r["rule_name"], r["group_name"]) for r in rules] == [("hello back", "greetings")]
         assert rules[0]["group_id"] and "rule_id" not in rules[0]
+
+
+def test_a_server_without_auth_opens_the_console_at_once_and_shows_errors_at_their_paths(tmp_path, page):
+    with ApiServer(make_settings(tmp_path, no_auth=True)) as srv, screenshot_on_failure(page, tmp_path):
+        page.goto(f"{srv.url}/console")
+        page.wait_for_selector("text=No room yet.")
+        assert page.is_hidden("#signin") and "local" in page.inner_text("#project-label")
+        page.click("text=+ New room")
+        page.click("button.choice[data-choice='SmartLive showcase']")
+        page.click("#create-room")
+        page.wait_for_selector("#room-json")
+        text = page.input_value("#room-json").replace('"speed": 100', '"speed": 900', 1)
+        page.fill("#room-json", text)
+        page.click("#save-room")
+        item = page.wait_for_selector(".error-item[data-path='scene_scripts[0].voice_config.speed']")
+        assert "less than or equal to 200" in item.inner_text()
+        item.click()
+        selected = page.evaluate("(() => { const t = document.querySelector('#room-json');"
+                                 " return t.value.slice(t.selectionStart, t.selectionEnd); })()")
+        assert selected == '"speed": 900'
+        assert page.inner_text("#editor-status") == "not saved: see the errors"

@@ -25,7 +25,7 @@ async function route() {
       (a.dataset.nav === "rooms" && (hash.startsWith("#/new") || hash.startsWith("#/rooms"))) ||
       (a.dataset.nav === "jobs" && hash.startsWith("#/live")));
   }
-  if (!session.project) { signIn(); return; }
+  if (!session.project && !(await openServer())) { signIn(); return; }
   document.getElementById("project-label").textContent = `project ${session.project}`;
   document.getElementById("signin-button").textContent = "Switch project";
   for (const [re, fn] of routes) {
@@ -40,6 +40,14 @@ async function route() {
     }
   }
   location.hash = "#/rooms";
+}
+
+// A server started with --no-auth answers without a token: sign in to project "local" at once.
+async function openServer() {
+  const res = await fetch("/v1/local/smart-live-rooms?limit=1").catch(() => null);
+  if (!res || !res.ok) return false;
+  saveSession("local", "");
+  return true;
 }
 
 function signIn(message = "") {
