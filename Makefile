@@ -11,7 +11,7 @@ APT_TEST := chromium
 # Only for `make bench` (the ffmpeg reference draws its text with Noto CJK).
 APT_BENCH := fonts-noto-cjk
 
-.PHONY: setup system venv-package demo test bench lint clean
+.PHONY: setup system venv-package demo test test-fast bench lint clean
 
 setup: system $(STAMP)
 
@@ -52,11 +52,17 @@ test: setup
 	$(call apt_install,$(APT_TEST))
 	$(BIN)/python -m pytest -q
 
+# The edit-test loop: everything but the tests marked slow (real encodes, RTMP, browsers).
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
+
 bench: setup
 	$(call apt_install,$(APT_BENCH))
 	$(BIN)/python bench/compose.py
-	$(BIN)/python bench/preview.py
+	$(BIN)/python bench/preview.py --timeline
 	$(BIN)/python bench/live.py
+	$(BIN)/python bench/react.py
+	$(BIN)/python bench/interaction.py
 	$(BIN)/python bench/liveview.py
 
 lint: setup

@@ -2,7 +2,8 @@
 
 A library folder holds `manifest.json`: {"assets": [{"id", "kind", "file", "meta"}]}, with
 `file` relative to the folder (or absent: e.g. a voice, or a model drawn as a placeholder).
-Kinds: IMAGE, VIDEO, AUDIO, HUMAN_MODEL, VOICE, SUBTITLE; one id may have several kinds.
+Kinds: IMAGE, VIDEO, AUDIO, HUMAN_MODEL, VOICE, SUBTITLE, ROBOT (an INTELLIGENT_REPLY robot, a JSON
+file: render/interaction/robot.py); one id may have several kinds.
 Folders searched: the project's assets/library, then $SMARTLIVE_ASSETS (os.pathsep list),
 then any given with --assets. A reference in a room is an asset id, a local path (relative
 to the room file), a file:// URL or an http(s):// URL (downloaded once into a cache).
@@ -21,7 +22,7 @@ from urllib.parse import unquote, urlparse
 from render.errors import AssetNotFoundError, MediaFileError
 
 PROJECT_LIBRARY = Path(__file__).resolve().parent.parent / "assets" / "library"
-KINDS = ("IMAGE", "VIDEO", "AUDIO", "HUMAN_MODEL", "VOICE", "SUBTITLE")
+KINDS = ("IMAGE", "VIDEO", "AUDIO", "HUMAN_MODEL", "VOICE", "SUBTITLE", "ROBOT")
 MB = 1024 * 1024
 # The spec's caps (audio under 100 MB, SRT under 1 MB) and sane ones for pictures and video.
 SIZE_CAPS = {"AUDIO": 100 * MB, "SUBTITLE": 1 * MB, "IMAGE": 30 * MB, "VIDEO": 1024 * MB,

@@ -1,4 +1,4 @@
-"""The command line: validate | frame | preview | push | serve. The only place that reads flags."""
+"""The command line: validate | frame | preview | push | feed | serve. The only place that reads flags."""
 from __future__ import annotations
 
 import argparse
@@ -41,6 +41,7 @@ def summary(room) -> str:
 
 
 def cmd_validate(args) -> int:
+    from render.interaction.lint import robot_warnings
     from render.spec import load_room
     from render.spec.references import check_media
 
@@ -52,7 +53,9 @@ def cmd_validate(args) -> int:
         else:
             print("\n".join(e.lines()), file=sys.stderr)
         return 2
-    problems = check_media(loaded.room, _library(args, loaded))
+    library = _library(args, loaded)
+    problems = check_media(loaded.room, library)
+    loaded.warnings += robot_warnings(loaded.room, library)
     if args.json:
         body = ({"valid": True, "warnings": loaded.warnings} if not problems else
                 {"error_code": problems[0].code, "error_msg": "; ".join(p.message for p in problems)})
@@ -114,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     pu.add_argument("-q", "--quiet", action="store_true", help="no status line")
     pu.set_defaults(func=cmd_push)
 
+    fd = sub.add_parser("feed", help="report viewer events (JSON lines) to a live job's live_event_report_url")
+    fd.add_argument("file", nargs="?", default="-", metavar="FILE|-",
+                    help="events, one JSON object a line (default stdin)")
+    fd.add_argument("--url", required=True, help="the job's pre-signed live_event_report_url")
+    fd.set_defaults(func=cmd_feed)
+
     sv = sub.add_parser("serve", help="serve the REST API (rooms and live jobs) over HTTP")
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8080)
@@ -123,6 +132,27 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--max-jobs", type=int, default=2, metavar="N", help="live jobs at once (default 2)")
     sv.set_defaults(func=cmd_serve)
     return p
+
+
+def cmd_feed(args) -> int:
+    from render.errors import MediaFileError
+    from render.interaction.feed import FeedError, feed
+
+    try:
+        source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+    except OSError as e:
+        raise MediaFileError(f"events file {args.file}: cannot be read ({e.strerror or e})") from None
+    try:
+        result = feed(args.url, source)
+    except FeedError as e:
+        print(f"feed: {e}", file=sys.stderr)
+        return 1
+    finally:
+        if source is not sys.stdin:
+            source.close()
+    print(f"reported {result.sent} event(s) in {result.batches} batch(es)"
+          + (f"; {result.bad_lines} malformed line(s) skipped" if result.bad_lines else ""))
+    return 2 if result.bad_lines else 0
 
 
 def cmd_serve(args) -> int:

@@ -95,43 +95,44 @@ def _print_status(status: LiveStatus) -> None:
 
 
 class _Producer:
-    """Calls next_frame(i) ahead of the clock into a small bounded queue."""
+    """Calls next_frame(i) ahead of the clock into a small queue: at most `ahead` frames wait.
+    A frame is made only once there is room for it (just in time), never made and then held,
+    so a change that reaches the programme shows `ahead` frames later at most."""
 
     def __init__(self, next_frame, ahead: int):
-        self.q: queue.Queue = queue.Queue(maxsize=ahead)
+        self.q: queue.Queue = queue.Queue()
+        self._room = threading.Semaphore(ahead)
         self._next = next_frame
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="live-producer", daemon=True)
         self.thread.start()
 
-    def _put(self, item) -> bool:
+    def _wait_room(self) -> bool:
         while not self._stop.is_set():
-            try:
-                self.q.put(item, timeout=0.2)
+            if self._room.acquire(timeout=0.2):
                 return True
-            except queue.Full:
-                continue
         return False
 
     def _run(self) -> None:
         i = 0
         try:
-            while not self._stop.is_set():
+            while self._wait_room():
                 item = self._next(i)
                 if item is None:
                     break
-                if not self._put(item):
-                    return
+                self.q.put(item)
                 i += 1
         except BaseException as e:  # noqa: BLE001 -- handed to the pacing loop, raised there
-            self._put(e)
+            self.q.put(e)
             return
-        self._put(_END)
+        self.q.put(_END)
 
     def get(self, stop_event: threading.Event):
         while True:
             try:
-                return self.q.get(timeout=0.1)
+                item = self.q.get(timeout=0.1)
+                self._room.release()
+                return item
             except queue.Empty:
                 if stop_event.is_set():
                     return _END
@@ -143,8 +144,8 @@ class _Producer:
 
 def run_live(next_frame, settings: EncodeSettings, outputs, *, duration: float | None = None,
              stop_event: threading.Event | None = None, on_status=None,
-             status_interval: float = 1.0, ahead_frames: int = 4, connect_wait: float = 10.0,
-             clock=time.monotonic) -> LiveStats:
+             status_interval: float = 1.0, ahead_frames: int = 1, connect_wait: float = 10.0,
+             clock=time.monotonic, on_pushed=None) -> LiveStats:
     """Push frames to `outputs` at the frame rate of the wall clock; see the module doc."""
     stop_event = stop_event or threading.Event()
     on_status = on_status or _print_status
@@ -179,6 +180,8 @@ def run_live(next_frame, settings: EncodeSettings, outputs, *, duration: float |
                 break
             late = max(0.0, clock() - due)
             encoder.push(*item)
+            if on_pushed is not None:
+                on_pushed(i, clock())
             i += 1
             lateness.add(late)
             window.append(late)

@@ -78,7 +78,11 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
          duration: float | None = None, seed: int | None = None, events_out: Path | None = None,
          events_in: str | None = None, room_id: str = "", job_id: str = "", max_retries: int = 5,
          stop_event: threading.Event | None = None, quiet: bool = False, control_dir: Path | None = None,
-         max_live_seconds: float | None = None, live_view: Path | None = None) -> LiveStats:
+         max_live_seconds: float | None = None, on_programme=None, on_pushed=None,
+         live_view: Path | None = None) -> LiveStats:
+    """Stream a room live (see the module doc). `on_programme(prog, sink)` is called once the
+    programme is ready (benchmarks, the job channel); `on_pushed(i, t)` as each frame enters the
+    encoder."""
     from render.programme import Programme
 
     settings = encode_settings(loaded)
@@ -107,6 +111,8 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
         prog = Programme(loaded, library, seed=seed, room_id=room_id, job_id=job_id, realtime=True,
                          progress=None if quiet else (lambda m: say(f"preparing: {m}")),
                          max_live_seconds=max_live_seconds)
+        if on_programme is not None:
+            on_programme(prog, sink)
         if events_in is not None:
             stream = sys.stdin if events_in == "-" else open(events_in, encoding="utf-8")  # noqa: SIM115
             threading.Thread(target=read_commands, args=(prog, stream, "stdin" if events_in == "-" else events_in,
@@ -127,7 +133,7 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
         with StopOnSignals(stop_event):
             watcher.start()
             stats = run_live(next_frame, settings, outputs, duration=duration, stop_event=stop_event,
-                             on_status=(lambda s: None) if quiet else None)
+                             on_status=(lambda s: None) if quiet else None, on_pushed=on_pushed)
         if all_given_up(outputs):
             reasons = "; ".join(str(o.failure) for o in outputs if o.failure)
             raise OutputError(f"every output gave up: {reasons}")

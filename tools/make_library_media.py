@@ -41,6 +41,30 @@ def showcase_logo(size: int = 320) -> Image.Image:
     return im.resize((size, size), Image.LANCZOS)
 
 
+def showcase_gift(w: int = 640, h: int = 300) -> Image.Image:
+    """A gift card overlay: a warm rounded card with a wrapped present and a thank-you (RGBA)."""
+    import sys
+
+    sys.path.insert(0, str(LIB.parent.parent))
+    from render.fonts import load_font
+
+    ss = 2
+    im = Image.new("RGBA", (w * ss, h * ss), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    d.rounded_rectangle((0, 0, w * ss - 1, h * ss - 1), radius=48 * ss, fill=(255, 246, 230, 235),
+                        outline=(240, 160, 60, 255), width=6 * ss)
+    bx, by, bs = 40 * ss, 60 * ss, 180 * ss
+    d.rectangle((bx, by + bs * 0.3, bx + bs, by + bs), fill=(232, 64, 88, 255))
+    d.rectangle((bx - 10 * ss, by + bs * 0.18, bx + bs + 10 * ss, by + bs * 0.38), fill=(210, 44, 70, 255))
+    d.rectangle((bx + bs * 0.42, by + bs * 0.18, bx + bs * 0.58, by + bs), fill=(255, 214, 90, 255))
+    d.ellipse((bx + bs * 0.22, by, bx + bs * 0.5, by + bs * 0.22), outline=(255, 214, 90, 255), width=8 * ss)
+    d.ellipse((bx + bs * 0.5, by, bx + bs * 0.78, by + bs * 0.22), outline=(255, 214, 90, 255), width=8 * ss)
+    big, small = load_font("HarmonyOS_Sans_SC_Black", 50 * ss), load_font("HarmonyOS_Sans_SC_Regular", 36 * ss)
+    d.text((252 * ss, 115 * ss), "THANK YOU!", font=big, fill=(200, 40, 70, 255), anchor="lm")
+    d.text((254 * ss, 190 * ss), "谢谢你的礼物", font=small, fill=(90, 60, 50, 255), anchor="lm")
+    return im.resize((w, h), Image.LANCZOS)
+
+
 def _encode(frames, path: Path, fps: int = 25, crf: int = 30) -> None:
     """Encode RGB frames to an H.264 mp4 (single-threaded x264: the same bytes every run)."""
     import av
@@ -105,13 +129,14 @@ def showcase_background_frames(w: int = 360, h: int = 640, seconds: int = 3, fps
 
 
 def make_showcase_media() -> list[Path]:
-    """assets/library/showcase/: logo.png, clip.mp4 (3 s 640x360), background.mp4 (3 s 360x640)."""
+    """assets/library/showcase/: logo.png, gift.png, clip.mp4 (3 s 640x360), background.mp4 (3 s 360x640)."""
     folder = LIB / "showcase"
     folder.mkdir(exist_ok=True)
     showcase_logo().save(folder / "logo.png", optimize=True)
+    showcase_gift().save(folder / "gift.png", optimize=True)
     _encode(showcase_clip_frames(), folder / "clip.mp4", crf=30)
     _encode(showcase_background_frames(), folder / "background.mp4", crf=30)
-    return [folder / "logo.png", folder / "clip.mp4", folder / "background.mp4"]
+    return [folder / "logo.png", folder / "gift.png", folder / "clip.mp4", folder / "background.mp4"]
 
 
 if __name__ == "__main__":

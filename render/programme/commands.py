@@ -22,7 +22,12 @@ def take(prog, cmd, i: int) -> str:
     if cmd.is_insert:
         return _insert(prog, cmd, i)
     if name == "SHOW_LAYER":
-        prog.prep.submit(("layer", cmd, None), prog.build_overlay, p.layer_config, "params.layer_config")
+        build = lambda: prog.build_overlay(p.layer_config, "params.layer_config",  # noqa: E731
+                                           command_id=cmd.command_id)
+        if _remote(p.layer_config):
+            prog.prep.submit(("layer", cmd, None), build)
+        else:  # local media loads in a few ms: shown on this very frame
+            prog.show_overlay(build(), i)
         return SUCCESS
     if name == "REWRITE_PLAY_SCRIPT":
         room = prog.room.model_copy(update={"scene_scripts": p.scene_scripts})
@@ -48,6 +53,13 @@ def take(prog, cmd, i: int) -> str:
         prog.on_refresh_outputs(p.output_urls, p.stream_keys or [""] * len(p.output_urls))
         return SUCCESS
     raise StateError(f"command: {name} is not handled by the programme")
+
+
+def _remote(layer) -> bool:
+    """Does a smart layer name media by http(s) URL (a download: never on the frame thread)?"""
+    refs = [layer.asset_id, getattr(layer.image_config, "image_url", None),
+            getattr(layer.video_config, "video_url", None), getattr(layer.video_config, "video_cover_url", None)]
+    return any(isinstance(r, str) and r.startswith(("http://", "https://")) for r in refs)
 
 
 def _insert(prog, cmd, i: int, *, rule_index: str | None = None) -> str:

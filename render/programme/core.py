@@ -514,9 +514,10 @@ class Programme:
     def load_audio(self, ref: str, where: str) -> Clip:
         return Clip(decode_audio(self.library.resolve(ref, "AUDIO", field=where)))
 
-    def build_overlay(self, layer, where: str, *, rule_index=None, reply_id=None, fill=None) -> Overlay:
+    def build_overlay(self, layer, where: str, *, rule_index=None, reply_id=None, command_id=None,
+                      fill=None) -> Overlay:
         return build_overlay(layer, where, self.library, self.view, self.fps, fill=fill,
-                             rule_index=rule_index, reply_id=reply_id)
+                             rule_index=rule_index, reply_id=reply_id, command_id=command_id)
 
     def show_overlay(self, ov: Overlay, i: int) -> None:
         ov.start = i

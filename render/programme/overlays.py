@@ -20,6 +20,7 @@ class Overlay:
     id: str = field(default_factory=lambda: f"layer-{next(_ids)}")
     rule_index: str | None = None
     reply_id: str | None = None       # the reply it shows with (hidden when that reply ends)
+    command_id: str | None = None     # the SHOW_LAYER command that showed it
     start: int = 0                    # first frame shown
     end: int | None = None            # frame it is hidden at (None: with its reply)
     _ops: dict = field(default_factory=dict, repr=False)
@@ -39,12 +40,13 @@ class Overlay:
     def message(self, room_id: str, job_id: str) -> dict:
         return {"room_id": room_id, "job_id": job_id, "layer_id": self.id,
                 "layer_type": self.layer.layer_type.value, "layer_index": self.index,
-                "rule_index": self.rule_index, "reply_id": self.reply_id}
+                "rule_index": self.rule_index, "reply_id": self.reply_id, "command_id": self.command_id}
 
 
 def build_overlay(layer: SmartLayerConfig, where: str, library, view, fps: int, *, fill=None,
-                  rule_index: str | None = None, reply_id: str | None = None) -> Overlay:
+                  rule_index: str | None = None, reply_id: str | None = None,
+                  command_id: str | None = None) -> Overlay:
     """Load a smart layer's media (any failure names `where`); runs off the frame thread live."""
     item = smart_item(layer, where, library, view, fps, fill=fill)
     return Overlay(layer, item, layer_index(layer), display_seconds(layer), rule_index=rule_index,
-                   reply_id=reply_id)
+                   reply_id=reply_id, command_id=command_id)

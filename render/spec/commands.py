@@ -144,4 +144,11 @@ def parse_command(body: Any, *, where: str = "", command_id: str | None = None, 
         bad = script_violations(Room.model_construct(scene_scripts=model.scene_scripts))
         if bad:
             raise SpecError(details=[f"{prefix}params.{p}: {r}" for p, r in bad])
+    if name == "REWRITE_INTERACTION_RULES":
+        from render.interaction.lint import rule_errors
+        from render.spec.models import Room
+
+        bad = rule_errors(Room.model_construct(interaction_rules=model.interaction_rules))
+        if bad:
+            raise SpecError(details=[f"{prefix}params.{p}: {r}" for p, r in bad])
     return Command(name, model, command_id or uuid.uuid4().hex, source, params)

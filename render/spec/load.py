@@ -87,10 +87,13 @@ def validate_room(data: Any) -> tuple[Room, list[str]]:
         room = Room.model_validate(data)
     except ValidationError as e:
         problems = [(json_path(err["loc"]), _reason(err)) for err in e.errors()] + problems
-    problems += script_violations(room) if room is not None else []
+    if room is not None:
+        from render.interaction.lint import rule_errors, rule_warnings
+
+        problems += script_violations(room) + rule_errors(room)
     if problems:
         raise SpecError(details=[f"{p}: {r}" for p, r in problems])
-    return room, [f"{p}: unknown field, ignored" for p in unknown_fields(room)]
+    return room, [f"{p}: unknown field, ignored" for p in unknown_fields(room)] + rule_warnings(room)
 
 
 def load_room(source: Any) -> LoadedRoom:

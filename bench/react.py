@@ -1,0 +1,132 @@
+"""How fast a live room reacts: a command entering the programme's inbox -> the first frame that
+carries its change entering the encoder, in a real live push to a local nginx-rtmp.
+
+    python bench/react.py [--commands 30] [--every 1.2]
+
+Pushes the reference room (repeat_count -1) in this process and, once the stream runs, sends
+--commands commands alternating INSERT_PLAY_SCRIPT PLAY_NOW (a one-sentence line: its change is
+the reply's first frame, REPLY_START) and SHOW_LAYER (a text overlay: LAYER_SHOW), one every
+--every seconds. Prints p50/p95 per kind in milliseconds and in frames (target: 3 frames or
+less at p95 for both), and the late frames of the push (target: none).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
+
+from preview import build_reference  # noqa: E402
+from rtmp_server import RtmpServer, missing  # noqa: E402
+
+from render.assets import AssetLibrary  # noqa: E402
+from render.memory import fix_malloc_threshold  # noqa: E402
+from render.push import push  # noqa: E402
+from render.spec import load_room  # noqa: E402
+from render.spec.commands import parse_command  # noqa: E402
+
+LINES = ["Welcome to the room, Li Lei!", "Thanks for the rocket!", "Good question, the lamp is blue.",
+         "Hello there, new friend!", "Yes, it ships tomorrow."]
+
+
+def command(n: int):
+    if n % 2 == 0:
+        return "PLAY_NOW", parse_command({"command": "INSERT_PLAY_SCRIPT", "params": {
+            "text_config": {"text": f"{LINES[n // 2 % len(LINES)]} Number {n}."}, "play_type": "PLAY_NOW"}})
+    return "SHOW_LAYER", parse_command({"command": "SHOW_LAYER", "params": {"layer_config": {
+        "layer_type": "TEXT", "position": {"dx": 80, "dy": 400, "layer_index": 20},
+        "text_config": {"text_context": f"gift {n}", "font_size": 90, "display_duration": 1}}}})
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--commands", type=int, default=30)
+    ap.add_argument("--every", type=float, default=1.2)
+    args = ap.parse_args()
+    if missing():
+        print(f"nginx with the rtmp module is needed: {missing()}")
+        return 1
+    fix_malloc_threshold()
+    room_path = build_reference()
+    body = json.loads(room_path.read_text())
+    body["play_policy"]["repeat_count"] = -1
+    loaded = load_room(body)
+    loaded.base_dir = room_path.parent
+    library = AssetLibrary.default(base_dir=room_path.parent)
+    pushed: dict[int, float] = {}
+    sent: dict[str, tuple[str, float]] = {}   # command_id -> (kind, wall time it entered the inbox)
+    changed: dict[str, int] = {}               # command_id -> frame carrying its change
+    ready = threading.Event()
+    state = {}
+
+    def on_programme(prog, sink):
+        state["prog"] = prog
+
+        def watch(line):
+            msg = json.loads(line["message"])
+            if line["event_type"] == "REPLY_START":
+                changed.setdefault(msg["reply_id"], line["frame"])
+            elif line["event_type"] == "LAYER_SHOW":
+                changed.setdefault(msg["command_id"], line["frame"])
+        sink.subscribe(watch)
+        ready.set()
+
+    def on_pushed(i, t):
+        pushed[i] = time.monotonic()
+
+    stop = threading.Event()
+    result = {}
+
+    def driver():
+        ready.wait(120)
+        while len(pushed) < 50 and not stop.is_set():
+            time.sleep(0.05)
+        prog = state["prog"]
+        for n in range(args.commands):
+            kind, cmd = command(n)
+            sent[cmd.command_id] = (kind, time.monotonic())
+            prog.submit(cmd)
+            time.sleep(args.every)
+        time.sleep(3)
+        stop.set()
+
+    with RtmpServer(Path(__import__("tempfile").mkdtemp(prefix="react-"))) as srv:
+        t = threading.Thread(target=driver, daemon=True)
+        t.start()
+        stats = push(loaded, library, [(srv.url, "react")], seed=1, stop_event=stop, quiet=True,
+                     on_programme=on_programme, on_pushed=on_pushed)
+        result["late_frames"] = stats.late_frames
+    fps = loaded.room.video_config.fps if loaded.room.video_config and loaded.room.video_config.frame_rate else 25
+    by_kind: dict[str, list[float]] = {"PLAY_NOW": [], "SHOW_LAYER": []}
+    for cid, (kind, t0) in sent.items():
+        frame = changed.get(cid)
+        if frame is not None and frame in pushed:
+            by_kind[kind].append(pushed[frame] - t0)
+    print(f"live push of the reference room, {args.commands} commands, one every {args.every} s")
+    for kind, values in by_kind.items():
+        if not values:
+            print(f"{kind:10s}: no change seen")
+            continue
+        p50, p95 = statistics.median(values), pct(values, 0.95)
+        print(f"{kind:10s}: inbox -> encoder p50 {p50 * 1000:5.0f} ms ({p50 * fps:4.1f} frames)  "
+              f"p95 {p95 * 1000:5.0f} ms ({p95 * fps:4.1f} frames)  n={len(values)}   target p95 <= 3 frames")
+        result[kind] = {"p50_ms": round(p50 * 1000), "p95_ms": round(p95 * 1000), "p95_frames": round(p95 * fps, 2),
+                        "n": len(values)}
+    print(f"late frames during the push: {result['late_frames']}   target 0")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

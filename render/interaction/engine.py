@@ -1,0 +1,143 @@
+"""The rules engine's façade for the programme (docs/interaction.md).
+
+    engine = Interaction(room, library, seed=None, room_id="", job_id="")
+    actions = engine.on_event(ev, now, scene)     # ShowLayers / Callback / Observe; replies are queued
+    actions = engine.on_sentence(text, now, scene)
+    actions = engine.tick(now)                    # gift merge windows that have closed
+    reply, dropped = engine.next_reply(now)       # Reply | None, [Observe]
+    engine.replace_rules(rules)                   # -> [Observe] for replies of rules that are gone
+    engine.pending_replies(); engine.cancel_replies(ids=None)   # queued replies; CLEAN_UP_INSERT_COMMAND
+    engine.viewers                                # last viewer count (type 6), or None
+
+Called from one thread (the programme's frame thread); nothing here blocks or does I/O.
+"""
+from __future__ import annotations
+
+import random
+import time
+import uuid
+
+from render.interaction import match
+from render.interaction.actions import Callback, Observe, Reply
+from render.interaction.callback import rule_hit_body
+from render.interaction.flow import MAX_AGE, MERGE_WINDOW, QUEUE_SIZE, Dropped, GiftMerger, ReplyQueue
+from render.interaction.replies import ReplyPicker, fill, make_reply, show_layers
+from render.spec.live_events import ViewerEvent
+
+SENTENCE = 10
+GIFT = 4
+
+
+class Interaction:
+    def __init__(self, room, library, seed: int | None = None, room_id: str = "", job_id: str = "", *,
+                 queue_size: int = QUEUE_SIZE, max_age: float = MAX_AGE, merge_window: float = MERGE_WINDOW):
+        self.room, self.library = room, library
+        self.room_id, self.job_id = room_id, job_id
+        self._rng = random.Random(seed)
+        self._seeded = seed is not None
+        self._picker = ReplyPicker(self._rng)
+        self._state = match.initial_state(match.compile_rules(room.interaction_rules))
+        self._queue = ReplyQueue(queue_size, max_age)
+        self._gifts = GiftMerger(merge_window)
+        self._scene: str | None = None  # the last scene reported: merged gifts match in it
+
+    @property
+    def viewers(self) -> int | None:
+        return self._state.viewers
+
+    @property
+    def rules(self) -> tuple[match.Rule, ...]:
+        return self._state.rules
+
+    def queued(self) -> int:
+        return len(self._queue)
+
+    def on_event(self, ev: ViewerEvent, now: float, scene: str | None) -> list:
+        self._scene = scene
+        if ev.type == GIFT:
+            actions = []
+            for t0, merged in self._gifts.add(ev, now):
+                actions += self._match(merged, t0, now, scene)
+            return actions
+        return self._match(ev, now, now, scene)
+
+    def on_sentence(self, text: str, now: float, scene: str | None) -> list:
+        """The streamer starts a scripted sentence (event type 10)."""
+        self._scene = scene
+        return self._match(ViewerEvent(SENTENCE, {"content": text}, int(time.time() * 1000)), now, now, scene)
+
+    def tick(self, now: float, scene: str | None = None) -> list:
+        """Matches the gifts whose merge window has closed, in `scene` (default: the last one reported)."""
+        scene = self._scene if scene is None else scene
+        actions = []
+        for t0, merged in self._gifts.due(now):
+            actions += self._match(merged, t0, now, scene)
+        return actions
+
+    def next_reply(self, now: float) -> tuple[Reply | None, list[Observe]]:
+        reply, dropped = self._queue.pop(now)
+        return reply, [o for d in dropped for o in self._dropped(d)]
+
+    def pending_replies(self) -> list[Reply]:
+        """Queued replies not yet taken by next_reply, in play order (for insert listings)."""
+        return self._queue.replies()
+
+    def cancel_replies(self, reply_ids=None) -> list[Observe]:
+        """CLEAN_UP_INSERT_COMMAND: drops the queued replies with those ids (None: all), reported."""
+        ids = None if reply_ids is None else set(reply_ids)
+        return [o for d in self._queue.clear("CLEANED_UP", ids) for o in self._dropped(d)]
+
+    def replace_rules(self, rules) -> list[Observe]:
+        """REWRITE_INTERACTION_RULES: the new rules from now on (a rule unchanged keeps its counts and
+        suppression); queued replies of rules that no longer exist are dropped and reported."""
+        self._state = match.initial_state(match.compile_rules(rules), self._state)
+        keys = {r.key for r in self._state.rules}
+        self._picker.forget(keys)
+        kept, gone = [], []
+        for d in self._queue.clear("RULES_REPLACED"):
+            (kept if d.reply.rule_index in keys else gone).append(d)
+        for d in kept:
+            self._queue.push(d.reply)
+        return [o for d in gone for o in self._dropped(d)]
+
+    # ---- internals ------------------------------------------------------------------------
+
+    def _reply_id(self) -> str:
+        if self._seeded:  # repeatable runs give repeatable ids
+            return uuid.UUID(int=self._rng.getrandbits(128), version=4).hex
+        return uuid.uuid4().hex
+
+    def _match(self, ev: ViewerEvent, event_time: float, now: float, scene: str | None) -> list:
+        self._state, hits = match.step(self._state, ev, now, scene)
+        actions: list = []
+        for hit in hits:
+            rule = hit.rule
+            actions.append(Observe("RULE_HIT", {"room_id": self.room_id, "job_id": self.job_id,
+                                                "rule_index": rule.key, "rule_name": rule.info.rule_name or "",
+                                                "event_type": ev.type, "reply_mode": rule.reply_mode,
+                                                "values": hit.values}))
+            if rule.reply_mode == "SHOW_LAYER":
+                shown = show_layers(hit, ev)
+                if shown:
+                    actions.append(shown)
+                continue
+            if rule.reply_mode in ("CALLBACK", "SYSTEM_REPLY_AND_CALLBACK"):
+                texts = [fill(t, ev.content) for t in (rule.info.trigger.reply_texts or [])] \
+                    if rule.info.trigger else []
+                actions.append(Callback(rule_hit_body(self.room_id, self.job_id, rule, ev, texts)))
+                if rule.reply_mode == "CALLBACK":
+                    continue
+            reply = make_reply(hit, ev, event_time, self._picker, self.room, self._reply_id())
+            if reply is not None:
+                for d in self._queue.push(reply):
+                    actions += self._dropped(d)
+        return actions
+
+    def _dropped(self, d: Dropped) -> list[Observe]:
+        r = d.reply
+        return [Observe("REPLY_COMMAND_FINISH", {"room_id": self.room_id, "job_id": self.job_id,
+                                                 "reply_id": r.reply_id, "reason": d.reason}),
+                Observe("RULE_DROPPED", {"room_id": self.room_id, "job_id": self.job_id, "reply_id": r.reply_id,
+                                         "rule_index": r.rule_index, "rule_name": r.rule_name,
+                                         "reason": d.reason, "priority": r.priority,
+                                         "event_time": round(r.event_time, 3)})]
