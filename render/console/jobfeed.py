@@ -4,7 +4,9 @@
 
 A push worker writes its event lines to <jobs_dir>/<job_id>/events.jsonl (--events-out); the
 feed reads what is new every `interval` seconds and publishes each complete line, and publishes
-a JOB_STATE line {state, error_info?} whenever a job's state changes. Once the worker<->server
+a JOB_STATE line {state, error_info?} whenever a job's state changes. The file stays open while
+the job runs, so the lines written just before the runner removes the job's folder are still
+read (an unlinked file stays readable through an open handle). Once the worker<->server
 channel delivers events itself (it calls hub.publish), the file reading can go; the job states
 stay useful.
 """
@@ -24,7 +26,7 @@ log = logging.getLogger("smartlive.console")
 class JobFeed:
     def __init__(self, hub: EventHub, store, jobs_dir: Path, interval: float = 0.2):
         self.hub, self.store, self.jobs_dir, self.interval = hub, store, Path(jobs_dir), interval
-        self._offsets: dict[str, int] = {}  # job -> bytes of events.jsonl already published
+        self._files: dict[str, object] = {}  # job -> its events.jsonl, open
         self._partial: dict[str, bytes] = {}
         self._states: dict[str, str] = {}
         self._stop = threading.Event()
@@ -39,6 +41,8 @@ class JobFeed:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        for job_id in list(self._files):
+            self._forget(job_id)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
@@ -70,15 +74,15 @@ class JobFeed:
         self.hub.publish(job["job_id"], {"event_type": "JOB_STATE", "message": json.dumps(message)})
 
     def _read(self, job_id: str) -> None:
-        path = self.jobs_dir / job_id / "events.jsonl"
-        offset = self._offsets.get(job_id, 0)
-        try:
-            with open(path, "rb") as f:
-                f.seek(offset)
-                data = f.read(1 << 20)
-        except OSError:
+        f = self._files.get(job_id)
+        if f is None:
+            try:
+                f = self._files[job_id] = open(self.jobs_dir / job_id / "events.jsonl", "rb")  # noqa: SIM115
+            except OSError:
+                return
+        data = f.read()
+        if not data:
             return
-        self._offsets[job_id] = offset + len(data)
         data = self._partial.pop(job_id, b"") + data
         *lines, rest = data.split(b"\n")
         if rest:
@@ -92,5 +96,8 @@ class JobFeed:
                 self.hub.publish(job_id, line)
 
     def _forget(self, job_id: str) -> None:
-        for d in (self._offsets, self._partial, self._states):
-            d.pop(job_id, None)
+        f = self._files.pop(job_id, None)
+        if f is not None:
+            f.close()
+        self._partial.pop(job_id, None)
+        self._states.pop(job_id, None)

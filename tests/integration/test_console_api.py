@@ -186,7 +186,7 @@ def test_a_jobs_events_and_live_view_follow_the_worker_and_end_with_it(srv, c):
     assert c.post(f"{job}/stop").status_code == 204
     rest, ended = sse(c, f"{events}?after={len(lines) + 1}", lambda ls: False)
     assert ended
-    assert json.loads(rest[-1]["message"])["state"] == "CANCELED"
+    assert [json.loads(x["message"])["state"] for x in rest[-2:]] == ["END", "CANCELED"]  # the worker's last line too
     assert c.get(f"/console/jobs/{job_id}/live-view").status_code == 404  # the job folder is gone
     assert c.get(f"/console/jobs/{job_id}/live-view-info").json() == {"frame": None}
     again, ended = sse(c, events, lambda ls: False)  # an ended job: what is kept, then the end

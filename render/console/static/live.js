@@ -33,6 +33,7 @@ const GROUPS = {
   layers: ["LAYER_SHOW", "LAYER_HIDE"],
   stream: ["RTMP_STREAM_STATE_CHANGE", "JOB_STATE", "RING_OVERFLOW"],
 };
+const EVENT_NAMES = { 1: "comment", 2: "join", 3: "like", 4: "gift", 6: "viewer count", 10: "script sentence" };
 const groupOf = (type) => Object.keys(GROUPS).find((g) => GROUPS[g].includes(type)) || "other";
 
 function summary(type, m) {
@@ -45,6 +46,11 @@ function summary(type, m) {
     case "COMMAND_REJECTED": return `${m.command} rejected: ${m.error_code} ${m.error_msg}`;
     case "LAYER_SHOW": case "LAYER_HIDE": return `${m.layer_type || "layer"} ${m.layer_id || ""}${m.rule_index ? ` (rule ${m.rule_index})` : ""}`;
     case "RING_OVERFLOW": return `${m.missed} older line(s) were not kept`;
+    case "RULE_HIT": {
+      const values = m.values && typeof m.values === "object" ? Object.entries(m.values).map(([k, v]) => `${k}=${v}`).join(", ") : "";
+      return `rule “${m.rule_name || m.rule_index}” on ${EVENT_NAMES[m.event_type] || `event ${m.event_type}`} → ${m.reply_mode}${values ? ` (${values})` : ""}`;
+    }
+    case "RULE_DROPPED": return `reply of rule “${m.rule_name || m.rule_index}” dropped: ${m.reason}`;
     default: {
       const rule = m.rule_name || m.rule_index;
       const bits = [rule ? `rule ${rule}` : "", m.reason || "", m.event ? JSON.stringify(m.event.content ?? m.event).slice(0, 120) : ""];
