@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from render.errors import RenderError, StateError
 from render.programme import items as it
 from render.programme.scenes import load_scenes
 from render.spec.enums import PlayType
+from render.speech import Clip
 
 SUCCESS = "SUCCESS"
 
@@ -35,8 +38,14 @@ def take(prog, cmd, i: int) -> str:
         return SUCCESS
     if name == "REWRITE_INTERACTION_RULES":
         prog.room = prog.room.model_copy(update={"interaction_rules": p.interaction_rules})
-        if prog.rules is not None:
-            prog.rules.replace_rules(p.interaction_rules)
+        if prog.rules is None:
+            from render.programme.reactions import engine_for
+
+            prog.rules = engine_for(prog, prog.seed)
+        else:
+            from render.programme.reactions import act
+
+            act(prog, prog.rules.replace_rules(p.interaction_rules), i)
         return SUCCESS
     if name == "GET_CURRENT_PLAYING_SCRIPTS":
         return json.dumps(prog.current_scripts(), ensure_ascii=False)
@@ -69,12 +78,12 @@ def _insert(prog, cmd, i: int, *, rule_index: str | None = None) -> str:
               "source": cmd.source}
     if cmd.name == "INSERT_PLAY_SCRIPT":
         text = p.text_config.text
-        prog.prep.submit(("insert", cmd, text), prog.synth, text, role, "params.text_config.text")
+        prog.prep.submit(("insert", cmd, text), lambda: (prog.synth(text, role, "params.text_config.text"), text))
     else:
         ref = p.audio_url
         if not ref.startswith(("http://", "https://")):  # a local file or asset: checked now (400)
             prog.library.resolve(ref, "AUDIO", field="params.audio_url")
-        prog.prep.submit(("insert", cmd, ""), prog.load_audio, ref, "params.audio_url")
+        prog.prep.submit(("insert", cmd, ""), lambda: (prog.load_audio(ref, "params.audio_url"), ""))
     prog.insert_log.append(record)
     prog._waiting[cmd.command_id] = record
     return SUCCESS
@@ -99,14 +108,27 @@ def place(prog, done, i: int) -> None:
         else:
             prog._apply_rewrite(room, scenes, now=True)
     elif kind == "insert":
-        if cmd.command_id not in prog._waiting:  # cleaned up while it was being prepared
+        if done.part == 0 and cmd.command_id not in prog._waiting:  # cleaned up while being prepared
             return
-        p = cmd.params
-        kind_ = it.INSERT if cmd.name == "INSERT_PLAY_SCRIPT" else it.AUDIO
-        item = it.make_item(kind_, done.result, prog.fps, gap=round(0.25 * prog.fps), role=p.play_role.value,
-                            command_id=cmd.command_id, rule_index=p.rule_index, source=cmd.source,
-                            text=extra, scene=prog.scene)
-        prog._place(item, p.play_type, i)
+        if done.result is None:  # the end of a streamed answer
+            if done.part == 0:
+                prog._finish_id(cmd.command_id, i, "NO_ANSWER")
+            else:
+                prog._continue(_item(prog, cmd, Clip(np.zeros(0, np.float32)), "", first=False, last=True, gap=0))
+            return
+        clip, text = done.result
+        if done.part == 0:
+            prog._place(_item(prog, cmd, clip, text or extra, first=True, last=done.final), cmd.params.play_type, i)
+        else:
+            prog._continue(_item(prog, cmd, clip, text, first=False, last=done.final, gap=0))
+
+
+def _item(prog, cmd, clip, text: str, *, first: bool, last: bool, gap: int | None = None) -> it.Item:
+    p = cmd.params
+    kind = it.INSERT if cmd.name == "INSERT_PLAY_SCRIPT" else it.AUDIO
+    return it.make_item(kind, clip, prog.fps, gap=round(0.25 * prog.fps) if gap is None else gap,
+                        role=p.play_role.value, command_id=cmd.command_id, rule_index=p.rule_index,
+                        source=cmd.source, text=text, scene=prog.scene, first_slice=first, last_slice=last)
 
 
 def clean_up(prog, ids: list[str] | None, i: int) -> list[str]:
@@ -123,6 +145,12 @@ def clean_up(prog, ids: list[str] | None, i: int) -> list[str]:
     dropped += [cid for cid in prog._waiting if (wanted is None or cid in wanted) and cid not in dropped]
     for cid in dropped:
         prog._finish_id(cid, i, "CLEANED_UP")
+    if prog.rules is not None:  # rule replies still in the engine's queue
+        from render.programme.reactions import act
+
+        queued = prog.rules.cancel_replies(ids)
+        act(prog, queued, i)
+        dropped += [o.message["reply_id"] for o in queued if o.event_type == "REPLY_COMMAND_FINISH"]
     return dropped
 
 

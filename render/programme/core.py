@@ -70,7 +70,7 @@ class _Side:
 class Programme:
     def __init__(self, loaded: LoadedRoom, library: AssetLibrary, *, seed: int | None = None,
                  room_id: str = "", job_id: str = "", realtime: bool = False, progress=None,
-                 max_live_seconds: float | None = None):
+                 max_live_seconds: float | None = None, interaction_callback_url: str | None = None):
         self.loaded, self.room, self.library = loaded, loaded.room, library
         self.video = effective_video_config(self.room)
         self.fps = self.video.fps
@@ -113,7 +113,18 @@ class Programme:
         self.ended = False
         self._out: list[dict] = []
         self.on_refresh_outputs = None
+        self.seed = seed
         self.rules = None  # the interaction engine (render.interaction), when the room has rules
+        self.auto_reply: str | None = None  # the rule reply on its way (the next waits for its end)
+        self.callbacks = None
+        if self.room.interaction_rules:
+            from render.programme.reactions import engine_for
+
+            self.rules = engine_for(self, seed)
+        if interaction_callback_url:
+            from render.interaction import CallbackSender
+
+            self.callbacks = CallbackSender(interaction_callback_url, self.room.live_event_callback_config)
         self._top_up()  # the first round is known before the first frame (GET_CURRENT_PLAYING_SCRIPTS)
 
     # ---- the outside: any thread ----------------------------------------------------------
@@ -141,6 +152,7 @@ class Programme:
         heapq.heappush(self._scheduled, (frame, next(self._seq), entry))
 
     def inserts(self, offset: int = 0, limit: int | None = None) -> tuple[int, list[dict]]:
+        """Every insert of this live (the last 1000), EXTERNAL or AUTO (a rule's reply)."""
         rows = list(self.insert_log)
         return len(rows), rows[offset: None if limit is None else offset + limit]
 
@@ -191,6 +203,8 @@ class Programme:
 
     def close(self) -> None:
         self.prep.close()
+        if self.callbacks is not None:
+            self.callbacks.close()
         for o in self.overlays:
             o.close()
         for st in [*self.scenes.values(), *self._old_scenes]:
@@ -316,6 +330,11 @@ class Programme:
             at = next((n for n, q in enumerate(self.queue) if q.kind == it.PARAGRAPH and q.first_slice),
                       len(self.queue))
             self.queue.insert(at, item)
+
+    def _continue(self, item: it.Item) -> None:
+        """The next part of a streamed reply: right after its previous part."""
+        at = max((n + 1 for n, q in enumerate(self.queue) if q.command_id == item.command_id), default=0)
+        self.queue.insert(at, item)
 
     def _clip_frame(self, i: int) -> int | None:
         """The clip frame `cur` plays at frame i, None when it is past its sound (in its gap)."""

@@ -4,6 +4,7 @@ loop when it drains its inbox, so the frame loop never waits. Preview (`sync`): 
 when submitted, so a timeline gives the same frames every time."""
 from __future__ import annotations
 
+import inspect
 import queue
 import threading
 from collections.abc import Callable
@@ -18,6 +19,8 @@ class Done:
     tag: Any                 # what the caller needs to place the result
     result: Any = None
     error: BaseException | None = None
+    part: int = 0            # a job that yields: which part this is
+    final: bool = True       # the job's last result
 
 
 class Prep:
@@ -31,8 +34,10 @@ class Prep:
             self._thread.start()
 
     def submit(self, tag: Any, fn: Callable, *args) -> None:
+        """Run fn(*args); a generator's values arrive one by one as parts (the first sentence of
+        a streamed answer plays while the next ones are made), then an empty final part."""
         if self.sync:
-            self._done.put(self._call(tag, fn, args))
+            self._call(tag, fn, args)
         else:
             self._jobs.put((tag, fn, args))
 
@@ -45,16 +50,23 @@ class Prep:
                 return out
             out.append(done)
 
-    @staticmethod
-    def _call(tag, fn, args) -> Done:
+    def _call(self, tag, fn, args) -> None:
+        part = 0
         try:
-            return Done(tag, fn(*args))
+            result = fn(*args)
+            if not inspect.isgenerator(result):
+                self._done.put(Done(tag, result))
+                return
+            for value in result:
+                self._done.put(Done(tag, value, part=part, final=False))
+                part += 1
+            self._done.put(Done(tag, None, part=part, final=True))
         except Exception as e:  # noqa: BLE001 -- reported by the programme, the show goes on
-            return Done(tag, error=e)
+            self._done.put(Done(tag, error=e, part=part))
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not _STOP:
-            self._done.put(self._call(*job))
+            self._call(*job)
 
     def close(self) -> None:
         if self._thread is not None:
