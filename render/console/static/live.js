@@ -142,6 +142,7 @@ export async function liveView(view, roomId, jobId) {
   };
 
   const log = eventLog();
+  let speaking = null; // reply_id of the reply being spoken
   const onLine = (line) => {
     const row = log.add(line);
     const m = row.m;
@@ -151,7 +152,11 @@ export async function liveView(view, roomId, jobId) {
       outputs.set(`${m.output_url}/${m.stream_key || ""}`, m.state);
       drawOutputs();
     } else if (line.event_type === "REPLY_START") {
+      speaking = m.reply_id;
       clear(subtitleEl, el("span.tag", m.role || "reply"), " ", m.text);
+    } else if (line.event_type === "REPLY_COMMAND_FINISH" && m.reply_id === speaking) {
+      speaking = null;
+      clear(subtitleEl, el("span.muted", "—"));
     } else if (line.event_type === "JOB_STATE") {
       job = { ...job, state: m.state, error_info: m.error_info };
       drawJob();
@@ -197,13 +202,13 @@ export async function liveView(view, roomId, jobId) {
     el("div.page-head", el("a.back", { href: `#/rooms/${roomId}` }, `← ${room.room_name || "room"}`), el("h1", "Live"),
       stateEl, durationEl, el("span.grow"), stopBtn),
     el("div.grid-live",
+      el("section.card.screen-card", screen, meta),
       el("div.stack",
-        el("section.card.screen-card", screen, meta),
-        el("section.card",
+        el("section.card.status-card",
           el("h4", "Paragraph"), paragraphEl,
           el("h4", "Reply speaking"), subtitleEl,
-          el("h4", "Outputs"), outputsEl)),
-      viewersPanel(roomId, jobId, room),
+          el("h4", "Outputs"), outputsEl),
+        viewersPanel(roomId, jobId, room)),
       log.box));
   return () => { stream.stop(); clearInterval(picTimer); clearInterval(jobTimer); };
 }

@@ -2,7 +2,7 @@
 import { post, jobPath } from "./api.js";
 import { el, clear, toast, field } from "./ui.js";
 
-const TYPES = { comment: 1, join: 2, like: 3, gift: 4 };
+const TYPES = { comment: 1, join: 2, like: 3, gift: 4, viewers: 6 };
 
 export function viewersPanel(roomId, jobId, room) {
   const base = jobPath(roomId, jobId);
@@ -12,7 +12,8 @@ export function viewersPanel(roomId, jobId, room) {
   const last = el("div.small.muted#viewers-result", "");
 
   const report = async (kind, extra) => {
-    const event = { timestamp: Date.now(), type: TYPES[kind], content: JSON.stringify({ user: user(), ...extra }) };
+    const content = kind === "viewers" ? extra : { user: user(), ...extra };
+    const event = { timestamp: Date.now(), type: TYPES[kind], content: JSON.stringify(content) };
     const res = await post(`${base}/live-event-report`, { total: 1, events: [event] });
     return res;
   };
@@ -33,6 +34,7 @@ export function viewersPanel(roomId, jobId, room) {
 
   const commentText = el("input#comment-text", { value: "How much is it?", placeholder: "comment text" });
   const likeCount = el("input#like-count", { type: "number", min: "1", value: "1" });
+  const viewerCount = el("input#viewer-count", { type: "number", min: "0", value: "1280" });
   const giftName = el("input#gift-name", { value: "rose" });
   const giftNum = el("input#gift-num", { type: "number", min: "1", value: "1" });
   const giftValue = el("input#gift-value", { type: "number", min: "0", value: "10" });
@@ -98,11 +100,15 @@ export function viewersPanel(roomId, jobId, room) {
       await report("gift", { gift: { giftName: giftName.value, giftNum: num, giftValue: value, totalValue: num * value } });
       return `gift ${num} × ${giftName.value} reported`;
     }) }, el("div.row", field("Gift", giftName), field("Count", giftNum), field("Value each", giftValue)), el("button.primary", { type: "submit" }, "Send gift"))],
-    ["Like / join", el("div.form",
+    ["Audience", el("div.form",
       el("form.row#form-like", { onsubmit: guarded(async () => { await report("like", { count: Number(likeCount.value || 1) }); return `${likeCount.value} like(s) reported`; }) },
         field("Likes", likeCount), el("button", { type: "submit" }, "Send like")),
       el("form.row#form-join", { onsubmit: guarded(async () => { await report("join", {}); return `${name.value} joined`; }) },
-        el("button", { type: "submit" }, "Viewer joins")))],
+        el("button", { type: "submit" }, "Viewer joins")),
+      el("form.row#form-viewers", { onsubmit: guarded(async () => {
+        await report("viewers", { numberOfViewers: Number(viewerCount.value || 0) });
+        return `viewer count ${viewerCount.value} reported`;
+      }) }, field("Viewers watching", viewerCount), el("button", { type: "submit" }, "Report count")))],
     ["Speak", el("form.form#form-insert", { onsubmit: guarded(async () => {
       const res = await command("INSERT_PLAY_SCRIPT", { text_config: { text: scriptText.value }, play_type: playType.value, play_role: playRole.value });
       return `INSERT_PLAY_SCRIPT ${res.command_id}: ${res.result}`;
