@@ -140,14 +140,37 @@ def test_a_comment_hits_a_rule_and_the_reply_shows_in_the_log(server, nginx, pag
     with screenshot_on_failure(page, tmp_path):
         sign_in(page, server.url)
         create_showcase_and_start(page, nginx, "comment")
-        page.fill("#comment-text", "How much is it?")
+        page.fill("#viewer-name", "Mia")
+        page.fill("#comment-text", "Hello there!")
         page.click("#form-comment button[type=submit]")
-        wait_for_log(page, "RULE_HIT")
-        wait_for_log(page, "REPLY_START")
+        assert "Greeting" in wait_for_log(page, "RULE_HIT")
+        assert "Mia" in wait_for_log(page, "REPLY_START", "Mia")
+
         page.click("button.tab[data-tab='Gift']")
+        page.fill("#gift-num", "2")
+        page.fill("#gift-value", "60")
         page.click("#form-gift button[type=submit]")
-        page.wait_for_function(
-            "document.querySelectorAll(\"#event-log li[data-type='RULE_HIT']\").length >= 2", timeout=60_000)
+        wait_for_log(page, "RULE_HIT", "Big gift banner")
+        wait_for_log(page, "LAYER_SHOW")
+
+        page.click("button.tab[data-tab='Speak']")
+        page.fill("#insert-text", "A word from the console.")
+        page.click("#form-insert button[type=submit]")
+        page.wait_for_selector("#viewers-result:has-text('INSERT_PLAY_SCRIPT')")
+        wait_for_log(page, "REPLY_START", "A word from the console.")
+
+        page.click("button.tab[data-tab='Layer']")
+        page.fill("#layer-content", "Console banner")
+        page.click("#form-layer button[type=submit]")
+        page.wait_for_selector("#viewers-result:has-text('SHOW_LAYER')")
+        wait_for_log(page, "LAYER_SHOW", "TEXT")
+
+        page.click("button.tab[data-tab='Burst']")
+        page.fill("#burst-n", "6")
+        page.fill("#burst-m", "2")
+        page.fill("#burst-text", "hello {i}")
+        page.click("#form-burst button[type=submit]")
+        page.wait_for_selector("#viewers-result:has-text('burst: 6 comment(s) reported')", timeout=30_000)
         stop(page)
 
 
