@@ -26,30 +26,22 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from render.layers.planes import i420_to_rgb
+from render.layers.planes import i420_to_rgb, planes
 
 log = logging.getLogger(__name__)
 
 
 def small_i420(i420: np.ndarray, width: int) -> np.ndarray:
-    """An I420 frame (H*3//2, W) subsampled by an even step to about `width` across (a copy;
-    the whole frame when it is no wider)."""
-    h = i420.shape[0] * 2 // 3
-    w = i420.shape[1]
-    step = w // max(width, 1)
-    step = 1 if step <= 1 else step // 2 * 2
-    y = i420[:h]
-    u = i420[h:h + h // 4].reshape(h // 2, w // 2)
-    v = i420[h + h // 4:].reshape(h // 2, w // 2)
-    sy = y[::step, ::step]
-    sh, sw = sy.shape[0] // 2 * 2, sy.shape[1] // 2 * 2
-    sy = sy[:sh, :sw]
-    su = u[::step, ::step][:sh // 2, :sw // 2]
-    sv = v[::step, ::step][:sh // 2, :sw // 2]
+    """An I420 frame (H*3//2, W) subsampled by a whole step to about `width` across (a copy; the
+    whole frame when it is no wider). Chroma takes the same step on its half-size planes."""
+    y, u, v = planes(i420)
+    step = max(1, round(y.shape[1] / max(width, 1)))
+    y, u, v = y[::step, ::step], u[::step, ::step], v[::step, ::step]
+    sh = min(y.shape[0], 2 * u.shape[0]) // 2 * 2
+    sw = min(y.shape[1], 2 * u.shape[1]) // 2 * 2
     out = np.empty((sh * 3 // 2, sw), np.uint8)
-    out[:sh] = sy
-    out[sh:sh + sh // 4] = su.reshape(sh // 4, sw)
-    out[sh + sh // 4:] = sv.reshape(sh // 4, sw)
+    oy, ou, ov = planes(out)
+    oy[:], ou[:], ov[:] = y[:sh, :sw], u[:sh // 2, :sw // 2], v[:sh // 2, :sw // 2]
     return out
 
 

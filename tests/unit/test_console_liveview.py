@@ -4,10 +4,11 @@ import json
 import threading
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from render.console.liveview import LiveView, small_i420
-from render.layers.planes import rgb_to_i420
+from render.layers.planes import i420_to_rgb, rgb_to_i420
 
 
 def two_colour_frame(w=720, h=1280) -> np.ndarray:
@@ -17,9 +18,19 @@ def two_colour_frame(w=720, h=1280) -> np.ndarray:
     return rgb_to_i420(rgb)
 
 
-def test_small_i420_is_a_valid_smaller_i420():
-    small = small_i420(two_colour_frame(), 180)
-    assert small.dtype == np.uint8 and small.shape == (480, 180)  # step 4: 320x180 luma + chroma
+@pytest.mark.parametrize("w, h, width, size", [
+    (720, 1280, 180, (180, 320)),    # step 4
+    (1080, 1920, 320, (360, 640)),   # step 3: an odd step
+    (1920, 1080, 320, (320, 180)),
+    (720, 1282, 320, (360, 640)),    # a height that is not a multiple of 4
+    (64, 64, 160, (64, 64)),         # no wider: the whole frame
+])
+def test_small_i420_keeps_the_picture_at_about_the_width(w, h, width, size):
+    small = small_i420(two_colour_frame(w, h), width)
+    sw, sh = size
+    assert small.dtype == np.uint8 and small.shape == (sh * 3 // 2, sw)
+    rgb = i420_to_rgb(small)
+    assert rgb[sh // 4, sw // 2, 0] > 180 and rgb[sh * 3 // 4, sw // 2, 2] > 180  # red above, blue below
 
 
 def test_every_nth_frame_becomes_a_jpeg_of_the_picture(tmp_path):
