@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.api_harness import PROJECT, TOKEN, ApiServer, make_settings
+from tests.integration.api_harness import PROJECT, TOKEN, ApiServer, make_settings, push_room
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import rtmp_server  # noqa: E402
@@ -203,22 +203,32 @@ def test_a_rule_library_is_made_and_imported_into_a_room(server, page, tmp_path)
         assert rules[0]["group_id"] and "rule_id" not in rules[0]
 
 
-def test_a_server_without_auth_opens_the_console_at_once_and_shows_errors_at_their_paths(tmp_path, page):
+def test_a_server_without_auth_opens_at_once_rooms_come_from_templates_and_errors_show_at_their_paths(
+        tmp_path, page):
+    import httpx
+
     with ApiServer(make_settings(tmp_path, no_auth=True)) as srv, screenshot_on_failure(page, tmp_path):
+        template = {**push_room("rtmp://127.0.0.1:9/live", "k", room_type="TEMPLATE"), "room_name": "Shop template"}
+        assert httpx.post(f"{srv.url}/v1/local/smart-live-rooms", json=template, trust_env=False).status_code == 200
         page.goto(f"{srv.url}/console")
-        page.wait_for_selector("text=No room yet.")
+        page.wait_for_selector("#rooms-table")
         assert page.is_hidden("#signin") and "local" in page.inner_text("#project-label")
         page.click("text=+ New room")
-        page.click("button.choice[data-choice='SmartLive showcase']")
+        choice = page.wait_for_selector("button.choice[data-choice='Shop template']")
+        assert "template" in choice.inner_text()
+        choice.click()
+        page.fill("#new-name", "from the template")
         page.click("#create-room")
-        page.wait_for_selector("#room-json")
-        text = page.input_value("#room-json").replace('"speed": 100', '"speed": 900', 1)
+        page.wait_for_selector("h1:has-text('from the template')")
+        assert page.inner_text(".page-head .tag") == "NORMAL"
+
+        text = page.input_value("#room-json").replace('"bitrate": 800', '"bitrate": 5', 1)
         page.fill("#room-json", text)
         page.click("#save-room")
-        item = page.wait_for_selector(".error-item[data-path='scene_scripts[0].voice_config.speed']")
-        assert "less than or equal to 200" in item.inner_text()
+        item = page.wait_for_selector(".error-item[data-path='video_config.bitrate']")
+        assert "greater than or equal to" in item.inner_text()
         item.click()
         selected = page.evaluate("(() => { const t = document.querySelector('#room-json');"
                                  " return t.value.slice(t.selectionStart, t.selectionEnd); })()")
-        assert selected == '"speed": 900'
+        assert selected == '"bitrate": 5'
         assert page.inner_text("#editor-status") == "not saved: see the errors"
