@@ -13,8 +13,8 @@
 
 The still is rendered by render.still (the `frame` command's picture) in the thread pool, one
 at a time. An event stream ends once its job has ended and every line was sent, and after
-`stream_seconds` (+ at most one `heartbeat`) in any case (the client reconnects with ?after=<last id>), so no request
-outlives a server's shutdown for long.
+`stream_seconds` (+ at most one `heartbeat`) in any case: the client reconnects with
+?after=<last id>, and no request outlives a server's shutdown for long.
 """
 
 from __future__ import annotations

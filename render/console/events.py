@@ -7,7 +7,8 @@
 
 `publish` is thread-safe and never blocks (any thread: the worker channel, the job runner).
 Each job keeps its last `keep` lines; the hub remembers the last `jobs` jobs. A reader that
-falls behind the ring gets a RING_OVERFLOW line saying how many lines it missed.
+falls behind the ring (or starts after it wrapped) gets a RING_OVERFLOW line first, saying how
+many lines it missed.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class EventHub:
                     ring.waiters.add(waiter)  # again: the ring may have been forgotten and remade
                     fresh = [(s, ln) for s, ln in ring.lines if s > after]
                     oldest = ring.lines[0][0] if ring.lines else ring.seq + 1
-                if fresh and oldest > after + 1 and after > 0:
+                if fresh and oldest > after + 1:
                     missed = oldest - after - 1
                     yield oldest - 1, overflow_line(missed)
                 for seq, line in fresh:

@@ -54,6 +54,15 @@ def test_a_reader_behind_the_ring_is_told_how_many_lines_it_missed():
     assert [ln["frame"] for _, ln in got[1:]] == [4, 5]
 
 
+def test_a_new_reader_of_a_wrapped_ring_is_told_too():
+    hub = EventHub(keep=2)
+    for n in range(4):
+        hub.publish("job", line(n))
+    got = collect(hub, "job", 3)
+    assert json.loads(got[0][1]["message"]) == {"missed": 2}
+    assert [ln["frame"] for _, ln in got[1:]] == [2, 3]
+
+
 def test_the_hub_forgets_the_oldest_jobs():
     hub = EventHub(jobs=2)
     for job in ("a", "b", "c"):
