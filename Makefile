@@ -5,11 +5,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the pipeline needs (checked with dpkg, installed with apt-get when missing).
-APT_NEEDS := ffmpeg espeak-ng libespeak-ng1 nginx-light libnginx-mod-rtmp
+# The fonts draw what the bundled subsets lack (traditional and rare hanzi, emoji), found with
+# fontconfig; the bench's ffmpeg reference draws its text with Noto CJK too.
+APT_NEEDS := ffmpeg espeak-ng libespeak-ng1 nginx-light libnginx-mod-rtmp \
+	fontconfig fonts-noto-cjk fonts-noto-color-emoji
 # Only for `make test`: the console's browser tests drive Debian's Chromium (Playwright is a dev extra).
 APT_TEST := chromium
-# Only for `make bench` (the ffmpeg reference draws its text with Noto CJK).
-APT_BENCH := fonts-noto-cjk
 
 .PHONY: setup system venv-package demo test test-fast bench lint clean
 
@@ -57,7 +58,6 @@ test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: setup
-	$(call apt_install,$(APT_BENCH))
 	$(BIN)/python bench/compose.py
 	$(BIN)/python bench/preview.py --timeline
 	$(BIN)/python bench/live.py

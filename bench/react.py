@@ -1,13 +1,17 @@
 """How fast a live room reacts: a command entering the programme's inbox -> the first frame that
-carries its change entering the encoder, in a real live push to a local nginx-rtmp.
+carries its change entering the encoder, in a real live push to a local nginx-rtmp; and a viewer's
+comment -> its rule's spoken reply.
 
-    python bench/react.py [--commands 30] [--every 1.2]
+    python bench/react.py [--commands 30] [--every 1.2] [--comments 50] [--burst 1000]
 
 Pushes the reference room (repeat_count -1) in this process and, once the stream runs, sends
 --commands commands alternating INSERT_PLAY_SCRIPT PLAY_NOW (a one-sentence line: its change is
 the reply's first frame, REPLY_START) and SHOW_LAYER (a text overlay: LAYER_SHOW), one every
 --every seconds. Prints p50/p95 per kind in milliseconds and in frames (target: 3 frames or
-less at p95 for both), and the late frames of the push (target: none).
+less at p95 for both), and the late frames of the push (target: none). Then --comments comments
+reported one by one, each answered by a SYSTEM_REPLY PLAY_NOW rule: comment reported -> the
+reply's first frame (its first audio samples) entering the encoder, p50/p95 (target 0.3 s at
+p95); then a burst of --burst comments in one second, and the late frames during it (target 0).
 """
 from __future__ import annotations
 
@@ -44,6 +48,13 @@ def command(n: int):
         "text_config": {"text_context": f"gift {n}", "font_size": 90, "display_duration": 1}}}})
 
 
+REPLY_RULE = {"rule_index": "price", "rule_name": "price", "enabled": True, "event_type": 1,
+              "hit_condition": {"relation": "AND", "tags": [
+                  {"tag": "content", "operation": "NONE", "match": "REGEX", "value": "price"}]},
+              "trigger": {"time_window": 0, "reply_mode": "SYSTEM_REPLY", "play_type": "PLAY_NOW",
+                          "reply_texts": ["Ninety nine, {name}."]}}
+
+
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
@@ -53,6 +64,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--commands", type=int, default=30)
     ap.add_argument("--every", type=float, default=1.2)
+    ap.add_argument("--comments", type=int, default=50)
+    ap.add_argument("--burst", type=int, default=1000)
     args = ap.parse_args()
     if missing():
         print(f"nginx with the rtmp module is needed: {missing()}")
@@ -61,6 +74,7 @@ def main() -> int:
     room_path = build_reference()
     body = json.loads(room_path.read_text())
     body["play_policy"]["repeat_count"] = -1
+    body["interaction_rules"] = [REPLY_RULE]
     loaded = load_room(body)
     loaded.base_dir = room_path.parent
     library = AssetLibrary.default(base_dir=room_path.parent)
@@ -77,16 +91,25 @@ def main() -> int:
             msg = json.loads(line["message"])
             if line["event_type"] == "REPLY_START":
                 changed.setdefault(msg["reply_id"], line["frame"])
+                if msg.get("rule_index") == "price":
+                    replies.append(line["frame"])
             elif line["event_type"] == "LAYER_SHOW":
                 changed.setdefault(msg["command_id"], line["frame"])
         sink.subscribe(watch)
         ready.set()
 
+    late_at: list[int] = []
+
     def on_pushed(i, t):
         pushed[i] = time.monotonic()
+        if i and pushed[i] - pushed[0] - i / 25 > 0.04 + 0.001:  # later than one frame after its due time
+            late_at.append(i)
 
     stop = threading.Event()
     result = {}
+    replies: list[int] = []      # frames where rule replies started, in order
+    reported: list[float] = []   # wall time each comment entered the programme
+    burst_frames: list[int] = []
 
     def driver():
         ready.wait(120)
@@ -98,7 +121,25 @@ def main() -> int:
             sent[cmd.command_id] = (kind, time.monotonic())
             prog.submit(cmd)
             time.sleep(args.every)
-        time.sleep(3)
+        from render.spec.live_events import ViewerEvent
+
+        time.sleep(2)
+        for n in range(args.comments):  # one at a time: each reply heard before the next comment
+            seen = len(replies)
+            reported.append(time.monotonic())
+            prog.report([ViewerEvent(1, {"user": {"name": f"viewer {n}"}, "content": "what is the price?"}, n)])
+            deadline = time.monotonic() + 5
+            while len(replies) == seen and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(1.6)
+        burst_frames.append(max(pushed))
+        t0 = time.monotonic()
+        for k in range(20):  # --burst comments in one second, in 20 reports
+            prog.report([ViewerEvent(1, {"user": {"name": f"b{k}-{j}"}, "content": "price price"}, j)
+                         for j in range(args.burst // 20)])
+            time.sleep(max(0.0, t0 + (k + 1) / 20 - time.monotonic()))
+        time.sleep(2)
+        burst_frames.append(max(pushed))
         stop.set()
 
     with RtmpServer(Path(__import__("tempfile").mkdtemp(prefix="react-"))) as srv:
@@ -123,6 +164,16 @@ def main() -> int:
               f"p95 {p95 * 1000:5.0f} ms ({p95 * fps:4.1f} frames)  n={len(values)}   target p95 <= 3 frames")
         result[kind] = {"p50_ms": round(p50 * 1000), "p95_ms": round(p95 * 1000), "p95_frames": round(p95 * fps, 2),
                         "n": len(values)}
+    waits = [pushed[f] - t0 for f, t0 in zip(replies, reported, strict=False) if f in pushed]
+    if waits:
+        p50, p95 = statistics.median(waits), pct(waits, 0.95)
+        result["comment_to_reply"] = {"p50_ms": round(p50 * 1000), "p95_ms": round(p95 * 1000), "n": len(waits)}
+        print(f"comment -> reply's first audio entering the encoder: p50 {p50 * 1000:5.0f} ms  p95 "
+              f"{p95 * 1000:5.0f} ms  n={len(waits)}   target p95 <= 300 ms")
+    if len(burst_frames) == 2:
+        during = [f for f in late_at if burst_frames[0] <= f <= burst_frames[1]]
+        result["burst_late_frames"] = len(during)
+        print(f"late frames during a burst of {args.burst} comments in 1 s: {len(during)}   target 0")
     print(f"late frames during the push: {result['late_frames']}   target 0")
     print(json.dumps(result))
     return 0

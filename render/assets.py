@@ -4,7 +4,7 @@ A library folder holds `manifest.json`: {"assets": [{"id", "kind", "file", "meta
 `file` relative to the folder (or absent: e.g. a voice, or a model drawn as a placeholder).
 Kinds: IMAGE, VIDEO, AUDIO, HUMAN_MODEL, VOICE, SUBTITLE, ROBOT (an INTELLIGENT_REPLY robot, a JSON
 file: render/interaction/robot.py); one id may have several kinds.
-Folders searched: the project's assets/library, then $SMARTLIVE_ASSETS (os.pathsep list),
+Folders searched: the package's render/data/library, then $SMARTLIVE_ASSETS (os.pathsep list),
 then any given with --assets. A reference in a room is an asset id, a local path (relative
 to the room file), a file:// URL or an http(s):// URL (downloaded once into a cache).
 """
@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlparse
 
 from render.errors import AssetNotFoundError, MediaFileError
 
-PROJECT_LIBRARY = Path(__file__).resolve().parent.parent / "assets" / "library"
+PROJECT_LIBRARY = Path(__file__).resolve().parent / "data" / "library"  # shipped in the wheel
 KINDS = ("IMAGE", "VIDEO", "AUDIO", "HUMAN_MODEL", "VOICE", "SUBTITLE", "ROBOT")
 MB = 1024 * 1024
 # The spec's caps (audio under 100 MB, SRT under 1 MB) and sane ones for pictures and video.

@@ -7,6 +7,7 @@ import math
 import os
 import signal
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -20,11 +21,18 @@ def _library(args, loaded):
     return AssetLibrary.default(base_dir=loaded.base_dir, extra_dirs=[Path(d) for d in args.assets or []])
 
 
+def _warnings(loaded) -> list[str]:
+    """The spec's warnings and the render's (characters no font has, a subtitle box off the canvas)."""
+    from render.compose import render_warnings
+
+    return loaded.warnings + render_warnings(loaded.room)
+
+
 def _load(args):
     from render.spec import load_room
 
     loaded = load_room(args.room)
-    for w in loaded.warnings:
+    for w in _warnings(loaded):
         print(f"warning: {w}", file=sys.stderr)
     return loaded
 
@@ -40,28 +48,46 @@ def summary(room) -> str:
             f"{len(room.interaction_rules or [])} interaction rule(s); {outputs} RTMP output(s)")
 
 
+def _salvaged(path: str):
+    """The valid parts of a room file that failed the spec, to check its media too (or None)."""
+    from render.spec.load import LoadedRoom, salvage_room
+
+    try:
+        room = salvage_room(json.loads(Path(path).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
+    return LoadedRoom(room, [], Path(path).resolve().parent, path) if room is not None else None
+
+
 def cmd_validate(args) -> int:
+    """Every stage's problems in one run: the spec's, then (on what is valid) every media file
+    opened as the render opens it; warnings for what would draw badly or rules that cannot fire."""
+    from render.errors import SpecError
     from render.interaction.lint import robot_warnings
     from render.spec import load_room
     from render.spec.references import check_media
 
+    problems: list[RenderError] = []
     try:
         loaded = load_room(args.room)
+    except SpecError as e:  # the rest of the room is still checked
+        problems.append(e)
+        loaded = _salvaged(args.room)
     except RenderError as e:
-        if args.json:
-            print(json.dumps(e.body(), ensure_ascii=False))
-        else:
-            print("\n".join(e.lines()), file=sys.stderr)
-        return 2
-    library = _library(args, loaded)
-    problems = check_media(loaded.room, library)
-    loaded.warnings += robot_warnings(loaded.room, library)
+        problems.append(e)
+        loaded = None
+    warnings = []
+    if loaded is not None:
+        library = _library(args, loaded)
+        problems += check_media(loaded.room, library, open_files=True)
+        loaded.warnings += robot_warnings(loaded.room, library)
+        warnings = _warnings(loaded) if not problems else loaded.warnings
     if args.json:
-        body = ({"valid": True, "warnings": loaded.warnings} if not problems else
+        body = ({"valid": True, "warnings": warnings} if not problems else
                 {"error_code": problems[0].code, "error_msg": "; ".join(p.message for p in problems)})
         print(json.dumps(body, ensure_ascii=False))
     else:
-        for w in loaded.warnings:
+        for w in warnings:
             print(f"warning: {w}", file=sys.stderr)
         for p in problems:
             print("\n".join(p.lines()), file=sys.stderr)
@@ -98,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     pv.add_argument("--events-in", metavar="TIMELINE", help="steer the preview: JSON lines of viewer events "
                     "and commands at stream times ({\"at\": 3.0, \"command\": ..., \"params\": ...})")
     pv.add_argument("--callbacks", action="store_true", help="post the room's subscribed callbacks too")
+    pv.add_argument("--interaction-callback-url", metavar="URL",
+                    help="where CALLBACK rules post their hits (signed as the room's callbacks)")
     pv.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     pv.set_defaults(func=cmd_preview)
 
@@ -110,10 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
     pu.add_argument("--events-out", metavar="FILE", help="write events (paragraphs, stream states) as JSON lines")
     pu.add_argument("--events-in", metavar="FILE|-", help="steer the stream: JSON lines of viewer events and "
                     "commands; '-' reads stdin, a line without \"at\" applies at once")
+    pu.add_argument("--interaction-callback-url", metavar="URL",
+                    help="where CALLBACK rules post their hits (signed as the room's callbacks)")
     pu.add_argument("--retries", type=int, default=5, metavar="N", help="reconnection attempts per output (default 5)")
     pu.add_argument("--room-id", default="", help=argparse.SUPPRESS)
     pu.add_argument("--job-id", default="", help=argparse.SUPPRESS)
     pu.add_argument("--live-view", metavar="FILE", help="keep a small JPEG of the stream there (the console)")
+    pu.add_argument("--control", metavar="DIR", help=argparse.SUPPRESS)  # the API's job folder: channel + result
     pu.add_argument("-q", "--quiet", action="store_true", help="no status line")
     pu.set_defaults(func=cmd_push)
 
@@ -170,8 +201,9 @@ def _positive(value: float | None, flag: str) -> None:
         raise SpecError(f"{flag}: must be a positive number of seconds, not {value}")
 
 
-def _writable(path: str | None, flag: str) -> Path | None:
-    """An output path whose folder exists, checked before any work."""
+def _writable(path: str | None, flag: str, *, not_same_as: Path | None = None) -> Path | None:
+    """An output path that can be written, checked before any work: its folder exists and takes
+    a new file, it is not a folder, and it is not the path of another output (`not_same_as`)."""
     from render.errors import SpecError
 
     if path is None:
@@ -179,6 +211,15 @@ def _writable(path: str | None, flag: str) -> Path | None:
     out = Path(path)
     if not out.parent.is_dir():
         raise SpecError(f"{flag}: the folder {out.parent} does not exist")
+    if out.is_dir():
+        raise SpecError(f"{flag}: {out} is a folder, not a file")
+    if not_same_as is not None and out.resolve() == not_same_as.resolve():
+        raise SpecError(f"{flag}: {out} is also the video output; give another file")
+    try:  # what os.access cannot tell (root, read-only file systems): create a file there
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", suffix=".probe"):
+            pass
+    except OSError as e:
+        raise SpecError(f"{flag}: {out} cannot be written ({e.strerror or e})") from None
     return out
 
 
@@ -196,13 +237,16 @@ def cmd_push(args) -> int:
     stats = push(loaded, _library(args, loaded), pairs, duration=args.duration, seed=args.seed,
                  events_out=events, events_in=args.events_in, room_id=args.room_id,
                  job_id=args.job_id, max_retries=args.retries, quiet=args.quiet,
-                 live_view=_writable(args.live_view, "--live-view"))
+                 live_view=_writable(args.live_view, "--live-view"),
+                 control_dir=Path(args.control) if args.control else None,
+                 interaction_callback_url=args.interaction_callback_url)
     print(f"pushed {stats.frames} frames in {stats.wall_seconds:.1f} s; late frames {stats.late_frames}, "
           f"lateness p99 {stats.lateness_p99 * 1000:.0f} ms")
     return 0
 
 
 def cmd_frame(args) -> int:
+    from render.compose import PICTURE_FORMATS
     from render.errors import SpecError
     from render.still import render_still
 
@@ -213,6 +257,9 @@ def cmd_frame(args) -> int:
     if not (math.isfinite(args.at) and args.at >= 0):
         raise SpecError(f"--at: {args.at} must be a time in seconds, 0 or more")
     out = _writable(args.output, "--output")
+    if out.suffix.lower() not in PICTURE_FORMATS:
+        raise SpecError(f"--output: {out.name} is not a picture file name; use "
+                        f"{', '.join(PICTURE_FORMATS)}")
     render_still(loaded, _library(args, loaded), args.scene, args.at, out)
     print(f"wrote {out} (scene {args.scene} at {args.at:g} s)")
     return 0
@@ -222,16 +269,31 @@ def cmd_preview(args) -> int:
     from render.preview import preview
 
     _positive(args.duration, "--duration")
-    out, events = _writable(args.output, "--output"), _writable(args.events_out, "--events-out")
+    out = _writable(args.output, "--output")
+    events = _writable(args.events_out, "--events-out", not_same_as=out)
     loaded = _load(args)
     timeline = Path(args.events_in) if args.events_in else None
     result = preview(loaded, _library(args, loaded), out, duration=args.duration, seed=args.seed,
-                     events_out=events, events_in=timeline, callbacks=args.callbacks, quiet=args.quiet)
+                     events_out=events, events_in=timeline, callbacks=args.callbacks, quiet=args.quiet,
+                     interaction_callback_url=args.interaction_callback_url)
     switches = sum(e["event_type"] == "SHOOT_SCRIPT_SWITCH" for e in result.events)
     replies = sum(e["event_type"] == "REPLY_START" for e in result.events)
     print(f"wrote {result.path} ({result.seconds:.2f} s, {result.frames} frames, "
           f"{switches} paragraph switch(es), {replies} inserted line(s))")
     return 0
+
+
+def _failed_result(args, err) -> None:
+    """A job worker (--control) that failed before its push wrote an outcome: the API reads this."""
+    if getattr(args, "control", None):
+        from render.control.worker import RESULT, write_result
+
+        path = Path(args.control) / RESULT
+        if not path.exists():
+            try:
+                write_result(path, state="FAILED", error=err)
+            except OSError:
+                pass
 
 
 def _interrupt(signum, frame):
@@ -248,6 +310,7 @@ def main(argv=None) -> int:
         return args.func(args) or 0
     except RenderError as e:
         print("\n".join(e.lines()), file=sys.stderr)
+        _failed_result(args, e)
         return 2 if e.http_status == 400 else 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -86,6 +86,12 @@ class SceneCompositor:
     def size(self) -> tuple[int, int]:
         return self.view.ow, self.view.oh
 
+    def subtitle_cues(self, cues: list) -> list:
+        """The sentence cues of a clip as this scene shows them (long ones paged, no blink)."""
+        from render.speech.cues import subtitle_cues
+
+        return subtitle_cues(cues, self._subs.pages if self._subs is not None else None)
+
     # ---- building -------------------------------------------------------------------------------
     def _items(self, library) -> tuple[list, list[int]]:
         """Everything on the picture, bottom first: (RGBA, x, y) statics and dynamic items, and
@@ -242,14 +248,28 @@ class SceneCompositor:
         return Image.fromarray(i420_to_rgb(self.frame_i420(t, level, subtitle)))
 
 
+PICTURE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}  # by file suffix
+
+
+def render_warnings(room: Room) -> list[str]:
+    """What would draw badly without failing: characters no font has, a subtitle box off the canvas."""
+    from render.layers.subtitle import placement_warnings
+    from render.layers.text import glyph_warnings
+
+    vc = effective_video_config(room)
+    return glyph_warnings(room, bool(vc.is_subtitle_enable)) + placement_warnings(room)
+
+
 def save_png(image: Image.Image, out_path) -> Path:
-    """Write a PNG to a temp name beside it and rename: no half-written file on failure."""
+    """Write the picture in the format its name says (PNG unless .jpg/.jpeg/.webp) to a temp name
+    beside it and rename: no half-written file on failure."""
     out = Path(out_path)
+    fmt = PICTURE_FORMATS.get(out.suffix.lower(), "PNG")
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        image.save(tmp, format="PNG")
+        (image if fmt == "PNG" else image.convert("RGB")).save(tmp, format=fmt)
         os.replace(tmp, out)
     except OSError as e:
         tmp.unlink(missing_ok=True)
-        raise OutputError(f"{out}: cannot write the PNG ({e.strerror or e})") from None
+        raise OutputError(f"{out}: cannot write the {fmt} picture ({e.strerror or e})") from None
     return out

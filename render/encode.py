@@ -163,6 +163,7 @@ class Encoder:
             out.check(settings)  # SpecError before any work (extension, VP8 over RTMP, ...)
         self.settings = settings
         self.outputs = list(outputs)
+        self._outputs_lock = threading.Lock()  # add_output/remove_output against each other and close
         self.frames_in = 0
         self.frames_encoded = 0
         self.bytes_out = 0
@@ -214,24 +215,62 @@ class Encoder:
             raise OutputError(details=[str(o.failure.details[0]) if o.failure.details else str(o.failure)
                                        for o in self.outputs])
 
-    def wait_ready(self, timeout: float = 10.0) -> None:
-        """Wait (up to `timeout` s in all) until every RTMP output has connected or given up,
-        so a live push does not start by dropping its first seconds; then check()."""
+    def wait_ready(self, timeout: float = 10.0, stop_event=None) -> None:
+        """Wait (up to `timeout` s) until an output is connected, or every output's first
+        connection attempt has ended, so a live push does not start by dropping its first
+        seconds, nor wait for a dead output; `stop_event` ends the wait at once. Then check()."""
         deadline = time.monotonic() + timeout
-        for out in self.outputs:
-            wait = getattr(out, "wait_ready", None)
-            if wait is not None:
-                wait(max(0.0, deadline - time.monotonic()))
+        waiting = [o for o in self.outputs if hasattr(o, "wait_ready")]
+        while waiting and time.monotonic() < deadline:
+            if (stop_event is not None and stop_event.is_set()) or any(o.connected for o in waiting):
+                break
+            if all(o.wait_ready(0) for o in waiting):
+                break
+            time.sleep(0.02)
         self.check()
+
+    def add_output(self, out) -> None:
+        """Add an output while encoding (REFRESH_OUTPUT_URL): it connects in the background and
+        joins at a keyframe, its timeline starting at 0; the others never wait for it."""
+        with self._outputs_lock:
+            if self._closed:
+                raise InternalError("add_output() after close()/abort()")
+            out.check(self.settings)
+            joining = getattr(out, "join_late", None)
+            if joining is not None:
+                joining()
+            out.start(self._templates)
+            self.outputs = [*self.outputs, out]  # a new list: the encoder thread reads it unlocked
+
+    def remove_output(self, out, *, wait: bool = False) -> threading.Thread:
+        """Take an output out of the fan-out and finish it cleanly (RTMP: trailer, END) in the
+        background; `wait` joins that. The returned thread is done when the output has ended."""
+        with self._outputs_lock:
+            if not any(o is out for o in self.outputs):
+                raise InternalError(f"remove_output(): {out.name} is not an output of this encoder")
+            self.outputs = [o for o in self.outputs if o is not out]
+
+        def finish():
+            try:
+                out.finish()
+            except RenderError:
+                pass  # out.failure holds it; the stream goes on on the other outputs
+
+        t = threading.Thread(target=finish, name=f"finish {out.name}", daemon=True)
+        t.start()
+        if wait:
+            t.join()
+        return t
 
     def states(self) -> dict[str, str]:
         return {o.name: o.state for o in self.outputs}
 
     def close(self) -> None:
         """Flush the encoders, finalize every output; raise if anything failed."""
-        if self._closed:
-            return
-        self._closed = True
+        with self._outputs_lock:
+            if self._closed:
+                return
+            self._closed = True
         self._put_control(_CLOSE)
         self._worker.join()
         if self._error is not None:
@@ -257,9 +296,10 @@ class Encoder:
 
     def abort(self) -> None:
         """Stop now and delete partial files; RTMP outputs end."""
-        if self._closed:
-            return
-        self._closed = True
+        with self._outputs_lock:
+            if self._closed:
+                return
+            self._closed = True
         self._put_control(_ABORT)
         self._worker.join(timeout=30)
         for out in self.outputs:

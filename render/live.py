@@ -145,7 +145,7 @@ class _Producer:
 def run_live(next_frame, settings: EncodeSettings, outputs, *, duration: float | None = None,
              stop_event: threading.Event | None = None, on_status=None,
              status_interval: float = 1.0, ahead_frames: int = 1, connect_wait: float = 10.0,
-             clock=time.monotonic, on_pushed=None) -> LiveStats:
+             clock=time.monotonic, on_pushed=None, on_encoder=None) -> LiveStats:
     """Push frames to `outputs` at the frame rate of the wall clock; see the module doc."""
     stop_event = stop_event or threading.Event()
     on_status = on_status or _print_status
@@ -153,10 +153,12 @@ def run_live(next_frame, settings: EncodeSettings, outputs, *, duration: float |
     interval = 1.0 / settings.fps
     encoder = Encoder(settings, outputs, queue_frames=2)
     try:  # start the clock once the RTMP outputs are connected (or gave up: OutputError)
-        encoder.wait_ready(connect_wait)
+        encoder.wait_ready(connect_wait, stop_event)
     except BaseException:
         encoder.abort()
         raise
+    if on_encoder is not None:  # e.g. REFRESH_OUTPUT_URL adds and removes outputs while it runs
+        on_encoder(encoder)
     producer = _Producer(next_frame, ahead_frames)
     stats = LiveStats()
     lateness = LatenessHistogram()

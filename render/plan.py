@@ -5,17 +5,16 @@ The order (`play_order`) follows play_policy: paragraphs in sequence_no order in
 their scene, scenes in the order written; random_play_mode shuffles scenes (SCENE),
 paragraphs inside each scene (SCRIPT_ITEM) or both, reshuffled on every repetition
 from one seeded generator; repeat_count 0 plays once, n plays n + 1 times, -1 forever.
-`timeline` lays the order out on the frame clock from each paragraph's measured length.
+The programme (render/programme) asks for one round at a time (`round_order`).
 """
 from __future__ import annotations
 
 import itertools
 import json
 import random
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
-from render.spec.models import PlayMode, PlayPolicy, RandomPlayMode, Room
+from render.spec.models import LiveVideoScriptInfo, PlayMode, PlayPolicy, RandomPlayMode, Room
 
 Key = tuple[int, int]  # (scene index, paragraph index in scene.shoot_scripts)
 
@@ -72,37 +71,10 @@ def play_order(room: Room, seed: int | None = None) -> Iterator[Key]:
         yield from round_order(room, rng)
 
 
-@dataclass(frozen=True)
-class Segment:
-    """One paragraph (or an idle stretch, para None) on the frame clock."""
-
-    start: int          # first frame
-    frames: int         # length in frames (speech plus the pause after it)
-    scene: int
-    para: int | None
-    scene_start: int    # first frame of this scene's current stay on screen
-
-    @property
-    def end(self) -> int:
-        return self.start + self.frames
-
-
-def timeline(order: Iterable[Key], frames_of: dict[Key, int], *, gap: int = 0) -> Iterator[Segment]:
-    """Segments back to back; a scene's clock runs on while consecutive paragraphs share it."""
-    start, scene_start, last_scene = 0, 0, None
-    for key in order:
-        scene, para = key
-        if scene != last_scene:
-            scene_start, last_scene = start, scene
-        n = frames_of[key] + gap
-        yield Segment(start, n, scene, para, scene_start)
-        start += n
-
-
-def shoot_script_switch(room: Room, key: Key, *, room_id: str = "", job_id: str = "") -> dict:
-    """The SHOOT_SCRIPT_SWITCH callback body of the spec (message is a JSON string)."""
-    scene = room.scene_scripts[key[0]]
-    para = scene.shoot_scripts[key[1]]
+def shoot_script_switch(scene: LiveVideoScriptInfo, p: int, *, room_id: str = "", job_id: str = "") -> dict:
+    """The SHOOT_SCRIPT_SWITCH callback body of the spec (message is a JSON string) for paragraph
+    `p` of a scene."""
+    para = scene.shoot_scripts[p]
     message = {"room_id": room_id, "job_id": job_id, "scene_script_name": scene.script_name,
                "shoot_script_sequence_no": "" if para.sequence_no is None else str(para.sequence_no),
                "shoot_script_title": para.title or ""}

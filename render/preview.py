@@ -36,7 +36,8 @@ def encode_settings(loaded: LoadedRoom) -> EncodeSettings:
 
 def preview(loaded: LoadedRoom, library: AssetLibrary, out: Path, *, duration: float | None = None,
             seed: int | None = None, events_out: Path | None = None, events_in: Path | None = None,
-            callbacks: bool = False, quiet: bool = False) -> PreviewResult:
+            callbacks: bool = False, quiet: bool = False,
+            interaction_callback_url: str | None = None) -> PreviewResult:
     from render.programme import Programme, read_timeline  # the pipeline's heavy imports, only when rendering
 
     settings = encode_settings(loaded)
@@ -45,7 +46,8 @@ def preview(loaded: LoadedRoom, library: AssetLibrary, out: Path, *, duration: f
         raise SpecError("scene_scripts: the room has no scene to render")
     timeline = read_timeline(events_in) if events_in is not None else []
     say = (lambda msg: None) if quiet else (lambda msg: print(msg, file=sys.stderr))
-    prog = Programme(loaded, library, seed=seed, realtime=False, progress=lambda m: say(f"preparing: {m}"))
+    prog = Programme(loaded, library, seed=seed, realtime=False, progress=lambda m: say(f"preparing: {m}"),
+                     interaction_callback_url=interaction_callback_url)
     for entry in timeline:
         prog.schedule(entry)
     planned = prog.total_frames()  # an estimate when inserts lengthen the show

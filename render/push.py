@@ -1,4 +1,4 @@
-"""A room as a live stream: the Show's frames, paced by the wall clock, to RTMP outputs."""
+"""A room as a live stream: the programme's frames, paced by the wall clock, to RTMP outputs."""
 from __future__ import annotations
 
 import json
@@ -79,7 +79,7 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
          events_in: str | None = None, room_id: str = "", job_id: str = "", max_retries: int = 5,
          stop_event: threading.Event | None = None, quiet: bool = False, control_dir: Path | None = None,
          max_live_seconds: float | None = None, on_programme=None, on_pushed=None,
-         live_view: Path | None = None) -> LiveStats:
+         interaction_callback_url: str | None = None, live_view: Path | None = None) -> LiveStats:
     """Stream a room live (see the module doc). `on_programme(prog, sink)` is called once the
     programme is ready (benchmarks, the job channel); `on_pushed(i, t)` as each frame enters the
     encoder."""
@@ -102,15 +102,43 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
         if not quiet:
             print(f"{url}/{key}: {state}", file=sys.stderr, flush=True)
 
-    prog = view = None
+    prog = channel = view = None
+    live = {"encoder": None, "outputs": outputs}
     say = (lambda m: None) if quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+
+    def refresh_outputs(urls: list[str], keys: list[str]) -> None:
+        """REFRESH_OUTPUT_URL: the new outputs join at a keyframe, the old ones end cleanly."""
+        encoder = live["encoder"]
+        if encoder is None:
+            raise OutputError("REFRESH_OUTPUT_URL: the stream has not started yet")
+        fresh = [RtmpOutput(u, k, on_state=lambda *a: on_state(*a), max_retries=max_retries)
+                 for u, k in zip(urls, keys, strict=True)]
+        for out in fresh:
+            out.check(settings)
+        old = list(encoder.outputs)
+        for out in fresh:
+            encoder.add_output(out)
+        for out in old:
+            encoder.remove_output(out)
+        live["outputs"] = fresh
+        outputs[:] = fresh  # the watcher and the outcome follow the new outputs
+
+    stats = None
     try:
         if live_view is not None:  # the console's live view: a small JPEG every 5th frame, off this thread
             from render.console.liveview import LiveView
             view = LiveView(5, 320, live_view, fps=fps)
+        if control_dir is not None:  # a job of the API: its channel answers pings while the live prepares
+            from render.control.worker import SOCKET, serve_channel
+
+            channel = serve_channel(Path(control_dir) / SOCKET)
+            sink.subscribe(channel.emit)
         prog = Programme(loaded, library, seed=seed, room_id=room_id, job_id=job_id, realtime=True,
                          progress=None if quiet else (lambda m: say(f"preparing: {m}")),
-                         max_live_seconds=max_live_seconds)
+                         max_live_seconds=max_live_seconds, interaction_callback_url=interaction_callback_url)
+        prog.on_refresh_outputs = refresh_outputs
+        if channel is not None:
+            channel.attach(prog)
         if on_programme is not None:
             on_programme(prog, sink)
         if events_in is not None:
@@ -133,11 +161,19 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
         with StopOnSignals(stop_event):
             watcher.start()
             stats = run_live(next_frame, settings, outputs, duration=duration, stop_event=stop_event,
-                             on_status=(lambda s: None) if quiet else None, on_pushed=on_pushed)
+                             on_status=(lambda s: None) if quiet else None, on_pushed=on_pushed,
+                             on_encoder=lambda enc: live.__setitem__("encoder", enc))
         if all_given_up(outputs):
             reasons = "; ".join(str(o.failure) for o in outputs if o.failure)
             raise OutputError(f"every output gave up: {reasons}")
+        never = [why for o in outputs if (why := o.never_connected())]
+        if never:  # whatever --duration: a stream nobody received is a failure, said as one
+            raise OutputError(details=never)
+        _result(control_dir, "SUCCEED", None, stats, outputs)
         return stats
+    except RenderError as e:
+        _result(control_dir, "FAILED", e, stats, outputs)
+        raise
     finally:
         stop_event.set()  # ends the watcher, whatever happened
         sink.close()
@@ -145,3 +181,18 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
             view.close()
         if prog is not None:
             prog.close()
+        if channel is not None:
+            channel.close()
+
+
+def _result(control_dir, state: str, error, stats, outputs) -> None:
+    """A job worker's outcome, as structured data the API reads (not its stderr)."""
+    if control_dir is None:
+        return
+    from render.control.worker import RESULT, write_result
+
+    try:
+        write_result(Path(control_dir) / RESULT, state=state, error=error,
+                     frames=stats.frames if stats else 0, outputs=outputs)
+    except OSError as e:
+        log.warning("result file in %s: %s", control_dir, e)

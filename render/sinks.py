@@ -173,7 +173,8 @@ class RtmpOutput:
         # second sent, so a reconnection that restarts at an already-sent keyframe has sound
         self._recent_audio: collections.deque = collections.deque(maxlen=60)
         self._stop = threading.Event()
-        self._settled = threading.Event()  # connected once, or given up
+        self.last_error: str | None = None  # of the latest failed connection attempt
+        self._settled = threading.Event()  # the first connection attempt ended (either way)
         self._thread: threading.Thread | None = None
 
     def check(self, settings) -> None:
@@ -219,9 +220,25 @@ class RtmpOutput:
             self.dropped += n
             self._lost = True
 
+    def join_late(self) -> None:
+        """Added to a running encode: start at a keyframe with the timeline moved to 0."""
+        self._lost = True
+
     def wait_ready(self, timeout: float) -> bool:
-        """Wait until the first connection succeeded or the output gave up."""
+        """Wait until the first connection attempt ended (connected, or failed: it goes on
+        retrying while the stream runs, the packets since the latest keyframe kept)."""
         return self._settled.wait(timeout)
+
+    @property
+    def connected(self) -> bool:
+        return self.state == CONNECTED
+
+    def never_connected(self) -> str | None:
+        """Why this output never reached its server (None once it has connected)."""
+        if self.connections:
+            return None
+        why = self.failure.details[0] if self.failure and self.failure.details else self.last_error
+        return f"RTMP output {self.full_url}: never connected" + (f" ({why})" if why else "")
 
     def stop(self) -> None:
         """Ask the writer to send what is queued, write the trailer and end (no wait)."""
@@ -232,8 +249,9 @@ class RtmpOutput:
     def finish(self, timeout: float = 15.0) -> None:
         self.stop()
         if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive() and self.failure is None:
+            # one that never connected has nothing to flush: do not wait out its connection attempt
+            self._thread.join(timeout if self.connections else min(timeout, 0.5))
+            if self._thread.is_alive() and self.failure is None and self.connections:
                 self.failure = OutputError(f"RTMP output {self.full_url}: did not finish within {timeout} s")
         if self.state != END:
             self._set_state(END)
@@ -298,6 +316,8 @@ class RtmpOutput:
                 container, streams = self._connect()
             except (OSError, av.FFmpegError) as e:
                 failures += 1
+                self.last_error = str(e)
+                self._settled.set()
                 log.info("RTMP output %s: connection attempt %d failed: %s", self.full_url, failures, e)
                 if failures > self.max_retries:
                     self.failure = OutputError(
@@ -405,7 +425,11 @@ def _rtmp_probe(host: str, port: int, timeout: float, tls: bool = False) -> None
         if tls:
             ctx = ssl.create_default_context()
             ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
-            sock = stack.enter_context(ctx.wrap_socket(sock, server_hostname=host))
+            try:
+                sock = stack.enter_context(ctx.wrap_socket(sock, server_hostname=host))
+            except (ssl.SSLError, TimeoutError) as e:
+                raise ConnectionError(f"rtmps: no TLS handshake with {host}:{port} ({e}); is it a plain "
+                                      f"rtmp:// server?") from None
         sock.settimeout(timeout)
         sock.sendall(b"\x03" + bytes(8) + os.urandom(1528))
         need, got = 1 + 1536, b""

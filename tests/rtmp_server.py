@@ -5,6 +5,7 @@
         ...push to url + "/key"...
         srv.kill(); srv.start()              # the same port again (reconnection tests)
     srv.recording("key")                     # tmp_path/rec/key.flv (record all, unique off)
+    srv.alt_url, srv.recording("key", "alt") # a second application, recorded in rec/alt/
 
 Fixture: `running(tmp_path)` is the body of a function-scoped fixture (a started RtmpServer,
 stopped after the test); it skips with a clear reason only when nginx or its rtmp module is
@@ -44,6 +45,12 @@ rtmp {{
             record_path {dir}/rec;
             record_unique off;
         }}
+        application alt {{
+            live on;
+            record all;
+            record_path {dir}/rec/alt;
+            record_unique off;
+        }}
     }}
 }}
 """
@@ -80,7 +87,7 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 class RtmpServer:
     def __init__(self, workdir, port: int | None = None):
         self.dir = Path(workdir).resolve()
-        (self.dir / "rec").mkdir(parents=True, exist_ok=True)
+        (self.dir / "rec" / "alt").mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.conf = self.dir / "nginx.conf"
         user = "user root;" if os.geteuid() == 0 else ""
@@ -91,8 +98,12 @@ class RtmpServer:
     def url(self) -> str:
         return f"rtmp://127.0.0.1:{self.port}/live"
 
-    def recording(self, stream_key: str) -> Path:
-        return self.dir / "rec" / f"{stream_key}.flv"
+    @property
+    def alt_url(self) -> str:
+        return f"rtmp://127.0.0.1:{self.port}/alt"
+
+    def recording(self, stream_key: str, app: str = "live") -> Path:
+        return self.dir / "rec" / ("" if app == "live" else app) / f"{stream_key}.flv"
 
     def start(self, timeout: float = 10.0) -> RtmpServer:
         if self.proc is not None and self.proc.poll() is None:

@@ -1,4 +1,4 @@
-"""Regenerate the committed media of assets/library that is drawn, not recorded
+"""Regenerate the committed media of render/data/library that is drawn, not recorded
 (the example room's background). Deterministic: the same bytes every run.
 
     python tools/make_library_media.py
@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-LIB = Path(__file__).resolve().parent.parent / "assets" / "library"
+LIB = Path(__file__).resolve().parent.parent / "render" / "data" / "library"
 
 
 def studio_background(w: int = 1080, h: int = 1920) -> Image.Image:
@@ -129,7 +129,7 @@ def showcase_background_frames(w: int = 360, h: int = 640, seconds: int = 3, fps
 
 
 def make_showcase_media() -> list[Path]:
-    """assets/library/showcase/: logo.png, gift.png, clip.mp4 (3 s 640x360), background.mp4 (3 s 360x640)."""
+    """render/data/library/showcase/: logo.png, gift.png, clip.mp4 (3 s 640x360), background.mp4 (3 s 360x640)."""
     folder = LIB / "showcase"
     folder.mkdir(exist_ok=True)
     showcase_logo().save(folder / "logo.png", optimize=True)

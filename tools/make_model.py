@@ -4,7 +4,7 @@ stylised presenter as an RGBA PNG, 700x1200, transparent around the figure.
     python tools/make_model.py
 
 Deterministic. The mouth and eye boxes the compositor animates are MOUTH and EYES below
-(image pixels, [x, y, w, h]); assets/library/manifest.json carries the same numbers.
+(image pixels, [x, y, w, h]); render/data/library/manifest.json carries the same numbers.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "assets" / "library" / "models" / "a5d295cdb345c11bd9f36bc22ced3a7a.png"
+OUT = ROOT / "render" / "data" / "library" / "models" / "a5d295cdb345c11bd9f36bc22ced3a7a.png"
 W, H = 700, 1200
 SS = 2  # supersampling for smooth edges
 MOUTH = [310, 300, 80, 40]

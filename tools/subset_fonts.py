@@ -1,4 +1,4 @@
-"""Subset the freely licensed fonts that stand in for the spec's font names into fonts/.
+"""Subset the freely licensed fonts that stand in for the spec's font names into render/data/fonts/.
 
     python tools/subset_fonts.py
 
@@ -6,7 +6,7 @@ Sources (Debian packages fonts-noto-cjk, fonts-noto-cjk-extra, fonts-smiley-sans
 HarmonyOS_Sans_SC_{Black,Regular,Thin} -> Noto Sans CJK SC {Black,Regular,Thin} (face 2 of
 the .ttc), fzyouh -> Smiley Sans (all SIL OFL 1.1). Kept: ASCII, Latin-1, general and
 CJK punctuation, full-width forms and the 6763 GB2312 hanzi (decoded with Python's codec).
-Also copies the licence texts to fonts/LICENSE-*.txt. Deterministic for given sources.
+Also copies the licence texts to render/data/fonts/LICENSE-*.txt. Deterministic for given sources.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "fonts"
+OUT = ROOT / "render" / "data" / "fonts"
 NOTO = Path("/usr/share/fonts/opentype/noto")
 SMILEY = Path("/usr/share/fonts/truetype/smiley-sans/SmileySans-Oblique.ttf")
 SC_FACE = 2  # JP, KR, SC, TC, HK

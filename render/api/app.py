@@ -25,8 +25,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from render.api.auth import check_request, header_map
 from render.api.console_routes import install_console
+from render.api.control_routes import install_control, job_report_url
 from render.api.jobs import JobRunner
 from render.api.media import check_room_media
+from render.api.rule_groups import install_rule_groups
 from render.api.settings import Settings
 from render.api.store import Store, iso
 from render.errors import BodyError, InternalError, NotFoundError, RenderError, SpecError
@@ -311,10 +313,10 @@ def create_app(settings: Settings) -> FastAPI:
     @r.post(
         jobs, status_code=202, summary="Start a live job in a room", tags=["jobs"], openapi_extra=START_BODY
     )
-    def start_job(project_id: str, room_id: str, body: bytes = Depends(raw_body)):
+    def start_job(request: Request, project_id: str, room_id: str, body: bytes = Depends(raw_body)):
         room = store.get_room(project_id, room_id)
         job = runner.submit(project_id, room, parse_body(body, settings, optional=True))
-        return JSONResponse({"job_id": job["job_id"]}, status_code=202)
+        return JSONResponse({"job_id": job["job_id"], **job_report_url(request, settings, job)}, status_code=202)
 
     @r.get(jobs, summary="List the live jobs of a room", tags=["jobs"])
     def list_room_jobs(
@@ -341,14 +343,18 @@ def create_app(settings: Settings) -> FastAPI:
         return {"count": count, "smart_live_jobs": [job_view(j) for j in rows]}
 
     @r.get(one_job, summary="Show a live job", tags=["jobs"])
-    def show_job(project_id: str, room_id: str, job_id: str):
-        return job_view(store.get_job(project_id, room_id, job_id))
+    def show_job(request: Request, project_id: str, room_id: str, job_id: str):
+        job = store.get_job(project_id, room_id, job_id)
+        return {**job_view(job), **job_report_url(request, settings, job)}
 
     @r.post(one_job + "/stop", status_code=204, summary="Stop a live job", tags=["jobs"])
     def stop_job(project_id: str, room_id: str, job_id: str):
         runner.stop_job(project_id, room_id, job_id)
         return Response(status_code=204)
 
+    install_rule_groups(r, store, partial(parse_body, settings=settings), raw_body)
+    install_control(app, r, store=store, runner=runner, settings=settings, parse_body=parse_body,
+                    raw_body=raw_body, authorize=authorize)
     app.include_router(r)
     app.state.console = console = install_console(app, settings, store, authorize)
     return app

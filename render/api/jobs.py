@@ -6,13 +6,21 @@
     runner.delete_room(project_id, room_id)                 # 409 while the room has a live job
     runner.shutdown()                                       # stops every worker
 
-The runner thread spawns queued jobs (-> PROCESSING), polls its workers and ends each job once:
-exit 0 -> SUCCEED, stopped -> CANCELED, anything else (non-zero exit, a signal, a spawn error, an
-overrun of the job's duration) -> FAILED with error_info from the worker's `MSS.xxx message`
-stderr lines. `submit` validates the effective room (stored room + start overrides) and checks
-its media (render.api.media) before queueing. Workers get SIGTERM if the runner thread dies
+The runner thread spawns queued jobs (-> PROCESSING), polls its workers and ends each job once,
+from the outcome the worker writes (render.control.worker.write_result: result.json in the job
+folder): SUCCEED; FAILED with its error_info, or when no output ever connected; CANCELED when
+stopped. A worker that wrote no outcome: exit 0 -> SUCCEED, else FAILED (its `MSS.xxx message`
+stderr lines, else the exit status). The runner also ends a job FAILED on an overrun of its
+duration, when no output has been connected for max_exception_waiting_duration (from the
+worker's RTMP_STREAM_STATE_CHANGE events), and when the worker stops answering the pings of its
+job channel (hung, or stopped: SIGKILL). `runner.link(job_id)` is that channel (render.control.channel)
+for the API's commands and event reports.
+
+`submit` validates the effective room (stored room + start overrides, rule groups imported) and
+checks its media (render.api.media) before queueing. Workers get SIGTERM if the runner thread dies
 (Linux PR_SET_PDEATHSIG), so a killed server leaves no pushing orphans; jobs it left active are
-marked FAILED at the next start.
+marked FAILED at the next start, ended at the server's last heartbeat, and their folders (room
+file with stream keys) removed.
 """
 
 from __future__ import annotations
@@ -27,12 +35,16 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from render.api.media import check_room_media
+from render.api.rule_groups import expand_groups
 from render.api.settings import Settings
 from render.api.store import Store
+from render.control.channel import ChannelError, JobLink
+from render.control.worker import RESULT, SOCKET, read_result
 from render.errors import ConcurrencyError, NotFoundError, SpecError, StateError
 from render.spec import validate_room
 
@@ -44,7 +56,9 @@ OVERRIDES = (  # the start body's fields (api-family.md), each replacing the roo
     "live_event_callback_config",
     "view_mode",
     "co_streamer_config",
+    "interaction_callback_url",
 )
+HEARTBEAT = ".heartbeat"  # in the jobs folder: when the server was last alive (restart cleanup)
 STOPPED_EXITS = (0, 130, -signal.SIGTERM, -signal.SIGKILL)  # how a worker ends after our SIGTERM
 _MSS_LINE = re.compile(r"^(MSS\.\d{8}) (.+)$")
 
@@ -79,6 +93,29 @@ def job_duration(spec: dict) -> float | None:
     return float(hours) * 3600 if isinstance(hours, (int, float)) and hours > 0 else None
 
 
+def exception_wait(spec: dict, default_minutes: int, minute: float) -> float | None:
+    """Seconds without a connected output that end the job (max_exception_waiting_duration,
+    minutes; absent: the default; 0: no limit)."""
+    exit_config = (spec.get("play_policy") or {}).get("live_exit_config") or {}
+    minutes = exit_config.get("max_exception_waiting_duration")
+    if minutes is None:
+        minutes = default_minutes
+    return float(minutes) * minute if isinstance(minutes, (int, float)) and minutes > 0 else None
+
+
+def outcome(result: dict) -> tuple[str, tuple[str, str] | None]:
+    """The job's end state from the worker's result.json: its own FAILED, or FAILED when none of
+    its outputs ever connected, else SUCCEED."""
+    if result.get("state") == "FAILED":
+        return "FAILED", (result.get("error_code") or "MSS.00000004",
+                          result.get("error_msg") or "Internal Error: the live push failed")
+    outputs = [o for o in result.get("outputs") or [] if isinstance(o, dict)]
+    if outputs and not any(o.get("connections") for o in outputs):
+        why = "; ".join(f"{o.get('url')}: {o.get('failure') or o.get('state')}" for o in outputs)
+        return "FAILED", ("MSS.00000004", f"Internal Error: no output ever connected ({why})"[:2000])
+    return "SUCCEED", None
+
+
 def error_from_stderr(text: str, returncode: int) -> tuple[str, str]:
     """The worker's `MSS.xxx message` lines -> (code, message); otherwise an internal error."""
     found = [m.groups() for m in (_MSS_LINE.match(line.strip()) for line in text.splitlines()) if m]
@@ -110,7 +147,30 @@ class Worker:
     deadline: float | None = None  # monotonic; None: no duration limit
     stop_requested: bool = False
     term_sent_at: float | None = None
-    reason: tuple[str, str] | None = None  # error forced by the runner (overrun)
+    reason: tuple[str, str] | None = None  # error forced by the runner (overrun, hung, no output)
+    link: JobLink | None = None  # the job channel
+    spawned_at: float = 0.0  # monotonic
+    exception_wait: float | None = None  # s with no connected output that end the job
+    ping: Future | None = None
+    ping_sent_at: float = 0.0
+    last_answer: float | None = None  # monotonic: the worker last answered a ping
+    outputs: dict[str, str] = field(default_factory=dict)  # output -> latest RTMP state (events)
+    ever_connected: bool = False
+    unconnected_since: float | None = None  # monotonic: no output CONNECTED since (once one started)
+
+    def on_event(self, line: dict) -> None:
+        """An event line from the worker's channel: follows its outputs' states."""
+        if not isinstance(line, dict) or line.get("event_type") != "RTMP_STREAM_STATE_CHANGE":
+            return
+        try:
+            msg = json.loads(line.get("message") or "{}")
+        except (TypeError, ValueError):
+            return
+        self.outputs[f"{msg.get('output_url')}/{msg.get('stream_key')}"] = str(msg.get("state"))
+        if "CONNECTED" in self.outputs.values():
+            self.ever_connected, self.unconnected_since = True, None
+        elif self.unconnected_since is None:
+            self.unconnected_since = time.monotonic()
 
 
 class JobRunner:
@@ -126,9 +186,11 @@ class JobRunner:
 
     # lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
-        failed = self.store.fail_orphans()
+        down_at = self._last_heartbeat()
+        failed = self.store.fail_orphans(down_at)
         if failed:
             log.warning("marked %d job(s) of a previous server FAILED: %s", len(failed), ", ".join(failed))
+        self._remove_stale_folders()
         self._thread = threading.Thread(target=self._run, name="smartlive-jobs", daemon=True)
         self._thread.start()
 
@@ -139,6 +201,33 @@ class JobRunner:
             self._thread.join(timeout=self.settings.stop_timeout + 10)
             self._thread = None
 
+    def link(self, job_id: str) -> JobLink | None:
+        """The channel of a running job's worker (None: not running)."""
+        worker = self._workers.get(job_id)
+        return worker.link if worker is not None else None
+
+    def _last_heartbeat(self) -> float | None:
+        try:
+            return float((self.settings.jobs_dir / HEARTBEAT).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def _heartbeat(self) -> None:
+        try:
+            self.settings.jobs_dir.mkdir(parents=True, exist_ok=True)
+            (self.settings.jobs_dir / HEARTBEAT).write_text(f"{time.time():.3f}")
+        except OSError as e:
+            log.warning("cannot write the heartbeat in %s: %s", self.settings.jobs_dir, e)
+
+    def _remove_stale_folders(self) -> None:
+        """Folders of jobs no worker runs any more (they hold room files with stream keys)."""
+        base = self.settings.jobs_dir
+        if not base.is_dir():
+            return
+        for d in base.iterdir():
+            if d.is_dir() and self.store.job(d.name) is not None:
+                shutil.rmtree(d, ignore_errors=True)
+
     # API operations ------------------------------------------------------------------------
     def submit(self, project_id: str, room: dict, start_body: dict) -> dict:
         if room["room_type"] == "TEMPLATE":
@@ -147,6 +236,13 @@ class JobRunner:
                 "start a live job (create a NORMAL or TEMP room from it)"
             )
         spec = job_spec(room["body"], start_body)
+        spec["interaction_rules"] = expand_groups(self.store, project_id, spec.get("interaction_rules"),
+                                                  "interaction_rules")
+        if spec["interaction_rules"] is None:
+            del spec["interaction_rules"]
+        callback = spec.get("interaction_callback_url")
+        if callback is not None and not (isinstance(callback, str) and callback.startswith(("http://", "https://"))):
+            raise SpecError(f"interaction_callback_url: {callback!r} is not an http:// or https:// URL")
         effective, _ = validate_room(spec)
         if not spec.get("output_urls"):
             raise SpecError(
@@ -203,9 +299,13 @@ class JobRunner:
 
     # the runner thread -----------------------------------------------------------------------
     def _run(self) -> None:
+        beat = 0.0
         try:
             while not self._stopping.is_set():
                 try:
+                    if time.monotonic() - beat >= 1.0:
+                        self._heartbeat()
+                        beat = time.monotonic()
                     self._spawn_queued()
                     self._reap()
                 except Exception:  # keep watching: a bug here must not leave hung jobs
@@ -240,7 +340,7 @@ class JobRunner:
             duration = job_duration(spec)
             if duration:
                 cmd += ["--duration", f"{duration:g}"]
-            cmd += ["--room-id", job["room_id"], "--job-id", job["job_id"], "-q"]
+            cmd += ["--room-id", job["room_id"], "--job-id", job["job_id"], "--control", str(folder), "-q"]
             if self.settings.push_retries is not None:
                 cmd += ["--retries", str(self.settings.push_retries)]
             if sys.platform.startswith("linux"):
@@ -261,9 +361,13 @@ class JobRunner:
             return
         now = time.monotonic()
         deadline = now + duration + self.settings.overrun_grace if duration else None
-        self._workers[job["job_id"]] = Worker(
-            job["job_id"], proc, folder, job["room_type"], job["project_id"], job["room_id"], deadline
+        ctl = self.settings.control
+        worker = Worker(
+            job["job_id"], proc, folder, job["room_type"], job["project_id"], job["room_id"], deadline,
+            spawned_at=now, exception_wait=exception_wait(spec, ctl.default_exception_wait, ctl.minute),
         )
+        worker.link = JobLink(folder / SOCKET, on_event=worker.on_event)
+        self._workers[job["job_id"]] = worker
         self.store.set_job(job["job_id"], state="PROCESSING", started=time.time(), pid=proc.pid)
         log.info("job %s: worker pid %d started", job["job_id"], proc.pid)
 
@@ -291,19 +395,65 @@ class JobRunner:
                             ("Internal Error: the live push ran past its duration and was stopped"),
                         )
                         self._terminate(worker)
+                    elif worker.term_sent_at is None and worker.reason is None:
+                        self._watch(worker, now)
                     continue
                 del self._workers[job_id]
                 self._finish(worker, rc)
 
+    def _watch(self, worker: Worker, now: float) -> None:
+        """A running worker's channel: it must open it, answer pings, and keep an output connected."""
+        ctl, link = self.settings.control, worker.link
+        if link is None:
+            return
+        if not link.ever_connected:
+            if now - worker.spawned_at > ctl.connect_timeout:
+                self._fail_running(worker, f"the live push worker did not open its control channel within "
+                                           f"{ctl.connect_timeout:g} s", kill=True)
+            return
+        if worker.last_answer is None:
+            worker.last_answer = now
+        if worker.ping is not None and worker.ping.done():
+            if not isinstance(worker.ping.exception(), ChannelError):
+                worker.last_answer = now  # any answer, even an error reply: the worker is alive
+            worker.ping = None
+        if worker.ping is None and now - worker.ping_sent_at >= ctl.ping_interval:
+            worker.ping, worker.ping_sent_at = link.send({"op": "ping"}), now
+        if now - worker.last_answer > ctl.ping_timeout:
+            self._fail_running(worker, f"the live push worker stopped answering its control channel for "
+                                       f"{ctl.ping_timeout:g} s (hung or stopped) and was killed", kill=True)
+        elif (worker.exception_wait is not None and worker.unconnected_since is not None
+              and now - worker.unconnected_since > worker.exception_wait):
+            states = ", ".join(f"{k.rsplit('/', 1)[0]} {v}" for k, v in worker.outputs.items())
+            self._fail_running(worker, f"no output connected for {worker.exception_wait / 60:g} min "
+                                       f"(max_exception_waiting_duration): {states}")
+
+    def _fail_running(self, worker: Worker, why: str, *, kill: bool = False) -> None:
+        worker.reason = ("MSS.00000004", f"Internal Error: {why}")
+        log.warning("job %s: %s", worker.job_id, why)
+        if kill:  # a hung or stopped process cannot act on SIGTERM
+            worker.proc.kill()
+            worker.term_sent_at = time.monotonic()
+        else:
+            self._terminate(worker)
+
     def _finish(self, worker: Worker, rc: int) -> None:
+        if worker.link is not None:
+            worker.link.close()
         try:
             text = (worker.folder / "stderr.log").read_text(encoding="utf-8", errors="replace")[-20000:]
         except OSError:
             text = ""
+        result = read_result(worker.folder / RESULT)
         if worker.reason is not None:
             state, error = "FAILED", worker.reason
         elif worker.stop_requested and worker.term_sent_at is not None and rc in STOPPED_EXITS:
             state, error = "CANCELED", None
+        elif result is not None:
+            state, error = outcome(result)
+        elif rc == 0 and worker.outputs and not worker.ever_connected:
+            states = ", ".join(f"{k.rsplit('/', 1)[0]} {v}" for k, v in worker.outputs.items())
+            state, error = "FAILED", ("MSS.00000004", f"Internal Error: no output ever connected ({states})")
         elif rc == 0:
             state, error = "SUCCEED", None
         else:

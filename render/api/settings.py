@@ -43,6 +43,7 @@ class Settings:
     push_retries: int | None = None  # --retries of the push (None: the push's default)
     poll_interval: float = 0.2  # how often the runner looks at its workers
     max_body_bytes: int = 8 * 1024 * 1024
+    control: ControlSettings = field(default_factory=lambda: ControlSettings())  # live control (issue 12)
 
     def __post_init__(self) -> None:
         self.assets_dirs = tuple(Path(d) for d in self.assets_dirs)
@@ -50,3 +51,17 @@ class Settings:
     @property
     def jobs_dir(self) -> Path:
         return Path(self.work_dir) if self.work_dir else Path(self.db_path).parent / "jobs"
+
+
+@dataclass
+class ControlSettings:
+    """Live control of running jobs: the job channel's watch and the pre-signed report URLs."""
+
+    ping_interval: float = 1.0  # s between pings of a worker's channel
+    ping_timeout: float = 5.0  # a worker that answers no ping for this long is hung: FAILED
+    connect_timeout: float = 300.0  # a worker must open its channel within this many s
+    command_timeout: float = 10.0  # s the live may take to take a command
+    minute: float = 60.0  # seconds in a minute of max_exception_waiting_duration (test seam)
+    default_exception_wait: int = 3  # minutes, when the room sets no max_exception_waiting_duration
+    report_url_ttl: float = 7 * 24 * 3600.0  # s a pre-signed live_event_report_url stays valid
+    report_secret: bytes | None = None  # HMAC key of report URLs; None: <db dir>/report-url.key

@@ -34,6 +34,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     created REAL NOT NULL, updated REAL NOT NULL, started REAL, ended REAL,
     error_code TEXT, error_msg TEXT, pid INTEGER);
 CREATE INDEX IF NOT EXISTS jobs_project ON jobs (project_id, room_id, created);
+CREATE TABLE IF NOT EXISTS rule_groups (
+    group_id TEXT PRIMARY KEY, project_id TEXT NOT NULL, group_name TEXT NOT NULL,
+    rules TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS rule_groups_project ON rule_groups (project_id, created);
 """
 
 
@@ -228,26 +232,90 @@ class Store:
         error_code: str | None = None,
         error_msg: str | None = None,
         only_if_active: bool = True,
+        ended: float | None = None,
     ) -> bool:
-        """Move a job to an end state (once); False if it had already ended."""
+        """Move a job to an end state (once); False if it had already ended. `ended`: when it
+        ended, if not now (a job of a server that went down)."""
         now = time.time()
         guard = " AND state IN ('WAITING', 'PROCESSING')" if only_if_active else ""
         return bool(
             self._exec(
                 "UPDATE jobs SET state = ?, ended = ?, updated = ?, error_code = ?, error_msg = ?,"
                 f" pid = NULL WHERE job_id = ?{guard}",
-                (state, now, now, error_code, error_msg, job_id),
+                (state, now if ended is None else ended, now, error_code, error_msg, job_id),
             )
         )
 
-    def fail_orphans(self) -> list[str]:
-        """Jobs a previous server left WAITING/PROCESSING (it died): FAILED. Returns their ids."""
+    def fail_orphans(self, down_at: float | None = None) -> list[str]:
+        """Jobs a previous server left WAITING/PROCESSING (it died at `down_at`, epoch s, if
+        known): FAILED, ended then. Returns their ids."""
         ids = [r["job_id"] for r in self.active_jobs()]
+        when = f" at {iso(down_at)}" if down_at else ""
         for job_id in ids:
             self.end_job(
                 job_id,
                 "FAILED",
                 "MSS.00000004",
-                "Internal Error: the server stopped while this job was running",
+                f"Internal Error: the server stopped{when} while this job was running",
+                ended=down_at,
             )
         return ids
+
+    # rule groups (interaction.md, Rule libraries) ----------------------------------------
+    def create_rule_group(self, project_id: str, group_name: str, rules: list[dict]) -> dict:
+        now = time.time()
+        group_id = uuid.uuid4().hex
+        self._exec(
+            "INSERT INTO rule_groups (group_id, project_id, group_name, rules, created, updated)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (group_id, project_id, group_name, json.dumps(rules, ensure_ascii=False), now, now),
+        )
+        return self.get_rule_group(project_id, group_id)
+
+    def get_rule_group(self, project_id: str, group_id: str) -> dict:
+        row = self._one("SELECT * FROM rule_groups WHERE project_id = ? AND group_id = ?", (project_id, group_id))
+        if row is None:
+            raise NotFoundError(f"group_id: no interaction rule group {group_id} in project {project_id}")
+        row["rules"] = json.loads(row["rules"])
+        return row
+
+    def list_rule_groups(
+        self,
+        project_id: str,
+        *,
+        offset: int = 0,
+        limit: int = 10,
+        group_name: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+    ) -> tuple[int, list[dict]]:
+        where, args = ["project_id = ?"], [project_id]
+        if group_name:
+            where.append("instr(lower(group_name), lower(?)) > 0")
+            args.append(group_name)
+        if since is not None:
+            where.append("created >= ?")
+            args.append(since)
+        if until is not None:
+            where.append("created <= ?")
+            args.append(until)
+        count, rows = self._page("rule_groups", where, args, limit, offset)
+        for r in rows:
+            r["rules"] = json.loads(r["rules"])
+        return count, rows
+
+    def change_rule_group(self, project_id: str, group_id: str, change) -> dict:
+        """Read-modify-write of one group under the store's lock: `change(row)` edits
+        row["group_name"] / row["rules"] in place (or raises); the row is saved and returned."""
+        with self._lock:
+            row = self.get_rule_group(project_id, group_id)
+            change(row)
+            self._exec(
+                "UPDATE rule_groups SET group_name = ?, rules = ?, updated = ? WHERE group_id = ?",
+                (row["group_name"], json.dumps(row["rules"], ensure_ascii=False), time.time(), group_id),
+            )
+            return self.get_rule_group(project_id, group_id)
+
+    def delete_rule_group(self, project_id: str, group_id: str) -> None:
+        if not self._exec("DELETE FROM rule_groups WHERE project_id = ? AND group_id = ?", (project_id, group_id)):
+            raise NotFoundError(f"group_id: no interaction rule group {group_id} in project {project_id}")

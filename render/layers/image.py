@@ -16,7 +16,8 @@ def load_image(path: Path, field: str) -> Image.Image:
             im.load()
             return im.convert("RGBA")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
-        raise MediaFileError(f"{field}: cannot read image {path} ({type(e).__name__}: {e})") from None
+        raise MediaFileError(f"{field}: {path} is not a readable image (corrupt, or not PNG/JPEG/WebP: "
+                             f"{type(e).__name__}: {e})") from None
 
 
 def image_ref(layer, prefix: str) -> tuple[str, str]:

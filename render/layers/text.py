@@ -6,13 +6,36 @@ import re
 
 from PIL import Image, ImageDraw
 
-from render.fonts import font_for, load_font
+from render.fonts import ZERO_WIDTH, BitmapFace, font_for, load_font, missing
 
 _TOKEN = re.compile(r"\s+|[\u2e80-\U0002ffff]|[^\s\u2e80-\U0002ffff]+")
 
 
 def decode_text(text_context: str) -> str:
     return base64.b64decode(text_context).decode("utf-8")
+
+
+def glyph_warnings(room, subtitles: bool) -> list[str]:
+    """A warning for each text of the room (TEXT layers; paragraphs when subtitles show) with
+    characters no bundled or installed font has: they would be drawn as empty boxes."""
+    texts = []
+    for s, scene in enumerate(room.scene_scripts or []):
+        for i, layer in enumerate(scene.layer_config or []):
+            tc = layer.text_config
+            if layer.layer_type.value == "TEXT" and tc is not None and tc.text_context:
+                texts.append((f"scene_scripts[{s}].layer_config[{i}].text_config.text_context",
+                              decode_text(tc.text_context)))
+        for p, para in enumerate(scene.shoot_scripts if subtitles else []):
+            if para.text_config is not None:
+                texts.append((f"scene_scripts[{s}].shoot_scripts[{p}].text_config.text", para.text_config.text))
+    out = []
+    for where, text in texts:
+        lack = missing(text)
+        if lack:
+            chars = " ".join(f"{ch} (U+{ord(ch):04X})" for ch in lack)
+            out.append(f"{where}: no installed font has {chars}; drawn as empty boxes "
+                       f"(install fonts-noto-cjk / fonts-noto-color-emoji, or change the text)")
+    return out
 
 
 def parse_color(c: str | None, default=(255, 255, 255)) -> tuple[int, int, int]:
@@ -27,7 +50,7 @@ def _runs(text: str, name: str) -> list[tuple[str, str]]:
     """Split text into (font name, string) runs by which font has each character."""
     out: list[tuple[str, str]] = []
     for ch in text:
-        f = font_for(name, ch)
+        f = out[-1][0] if out and ch in ZERO_WIDTH else font_for(name, ch)
         if out and out[-1][0] == f:
             out[-1] = (f, out[-1][1] + ch)
         else:
@@ -89,8 +112,12 @@ def render_text(text: str, name: str, px: int, color=(255, 255, 255), max_width:
         y = pad + i * line_h + ascent
         for f, s in _runs(ln, name):
             font = load_font(f, px)
-            d.text((x, y), s, font=font, fill=fill, anchor="ls", stroke_width=stroke,
-                   stroke_fill=tuple(stroke_color) + (255,))
+            if isinstance(font, BitmapFace):  # colour emoji: its own colours, scaled to the line
+                pic = font.picture(s)
+                img.alpha_composite(pic, (round(x), max(0, round(y - font.getmetrics()[0]))))
+            else:
+                d.text((x, y), s, font=font, fill=fill, anchor="ls", stroke_width=stroke,
+                       stroke_fill=tuple(stroke_color) + (255,))
             x += font.getlength(s)
     return img
 

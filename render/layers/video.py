@@ -25,12 +25,11 @@ def _fail(field: str, path: Path, e: Exception) -> MediaFileError:
 
 
 def probe_size(path: Path, field: str) -> tuple[int, int]:
-    """(width, height) of the first video stream, or MediaFileError naming the field and file."""
+    """(width, height) of the first video stream's first frame (decoded: a file whose header
+    reads but whose pictures do not fails here), or MediaFileError naming the field and file."""
     try:
         with av.open(str(path)) as c:
             s = c.streams.video[0]
-            if s.codec_context.width and s.codec_context.height:
-                return s.codec_context.width, s.codec_context.height
             f = next(c.decode(s))
             return f.width, f.height
     except _AV_ERRORS as e:

@@ -126,7 +126,8 @@ def place(prog, done, i: int) -> None:
 def _item(prog, cmd, clip, text: str, *, first: bool, last: bool, gap: int | None = None) -> it.Item:
     p = cmd.params
     kind = it.INSERT if cmd.name == "INSERT_PLAY_SCRIPT" else it.AUDIO
-    return it.make_item(kind, clip, prog.fps, gap=round(0.25 * prog.fps) if gap is None else gap,
+    shown = prog.scene.compositor.subtitle_cues(clip.cues) if prog.scene is not None else None
+    return it.make_item(kind, clip, prog.fps, gap=round(0.25 * prog.fps) if gap is None else gap, shown=shown,
                         role=p.play_role.value, command_id=cmd.command_id, rule_index=p.rule_index,
                         source=cmd.source, text=text, scene=prog.scene, first_slice=first, last_slice=last)
 

@@ -30,7 +30,7 @@ from render.assets import AssetLibrary
 from render.audio import Mix, decode_audio
 from render.errors import RenderError, SpecError, StateError
 from render.layers.geometry import View
-from render.plan import is_idle, round_order, rounds_total
+from render.plan import is_idle, round_order, rounds_total, shoot_script_switch
 from render.programme import items as it
 from render.programme.overlays import NO_REPLY_SECONDS, Overlay, build_overlay
 from render.programme.prep import Prep
@@ -121,6 +121,9 @@ class Programme:
             from render.programme.reactions import engine_for
 
             self.rules = engine_for(self, seed)
+        # the start body's interaction_callback_url travels in the job's room (an extra field)
+        interaction_callback_url = interaction_callback_url or (self.room.model_extra or {}).get(
+            "interaction_callback_url")
         if interaction_callback_url:
             from render.interaction import CallbackSender
 
@@ -147,9 +150,9 @@ class Programme:
         return n
 
     def schedule(self, entry) -> None:
-        """A timeline entry (render.programme.timeline.Entry): at its frame, or at once."""
-        frame = self.i if entry.at is None else round(entry.at * self.fps)
-        heapq.heappush(self._scheduled, (frame, next(self._seq), entry))
+        """A timeline entry (render.programme.timeline.Entry), from any thread: at its frame, or at
+        once (the next frame) when it has no `at`."""
+        self.inbox.put(("schedule", entry, None))
 
     def inserts(self, offset: int = 0, limit: int | None = None) -> tuple[int, list[dict]]:
         """Every insert of this live (the last 1000), EXTERNAL or AUTO (a rule's reply)."""
@@ -185,8 +188,11 @@ class Programme:
                 subtitle = cur.track.subtitles[k]
                 if cur.kind == it.PARAGRAPH and any(a == k for a, _ in cur.track.sentences):
                     self._on_sentence(cur, k, i)
-            elif cur.is_insert and cur.last_slice and k == cur.end:
-                self._finish(cur, i)
+            else:
+                if cur.is_insert and cur.last_slice and k == cur.end:
+                    self._finish(cur, i)
+                if cur.end > cur.start and k - cur.end < cur.gap:  # the pause after it: no blink
+                    subtitle = cur.track.subtitles[cur.end - 1]
         if subtitle is None and self.side is not None:
             k = self.side.item.start + (i - self.side.at)
             if k < self.side.item.end:
@@ -256,10 +262,14 @@ class Programme:
         return True
 
     def _may_idle(self) -> bool:
-        """Nothing to play now: an idle or endless room waits (inserts may come); else it is over."""
+        """Nothing to play now: an idle or endless room waits (inserts may come); a finished one
+        waits for what is still on its way (inserts being made, timeline lines still to come,
+        a reply in the rules' queue); else it is over."""
         if is_idle(self.room) or self.rounds_left is None:
             return True
-        return bool(self._waiting) or bool(self.side_waiting) or self.side is not None
+        pending_rules = self.rules is not None and self.rules.queued() > 0
+        return bool(self._waiting or self.side_waiting or self.side is not None or self._scheduled
+                    or not self.inbox.empty() or pending_rules)
 
     def _pop(self) -> it.Item | None:
         if not self.queue:
@@ -288,8 +298,9 @@ class Programme:
         scene = self.scenes[s]
         para = scene.info.shoot_scripts[p]
         text = para.text_config.text if para.text_config else (para.title or "")
-        return it.make_item(it.PARAGRAPH, scene.clips[p], self.fps, gap=round(PARAGRAPH_GAP * self.fps),
-                            scene=scene, para=p, text=text)
+        clip = scene.clips[p]
+        return it.make_item(it.PARAGRAPH, clip, self.fps, gap=round(PARAGRAPH_GAP * self.fps),
+                            shown=scene.compositor.subtitle_cues(clip.cues), scene=scene, para=p, text=text)
 
     def _start(self, item: it.Item, i: int) -> None:
         self.cur, self.cur_at = item, i
@@ -299,7 +310,7 @@ class Programme:
         gain = DUCK if self.side is not None else 1.0
         self.cur_src = self.mix.add(samples, at=i * self.spf, gain=gain) if len(samples) else None
         if item.kind == it.PARAGRAPH and item.first_slice:
-            self._out.append(shoot_script_switch_of(item, self._ids()))
+            self._out.append(shoot_script_switch(item.scene.info, item.para, **self._ids()))
         if item.is_insert and item.first_slice:
             self._waiting.pop(item.command_id, None)
             self._emit("REPLY_START", {**self._ids(), "reply_id": item.command_id, "role": item.role,
@@ -448,18 +459,22 @@ class Programme:
 
     # ---- the inbox ----------------------------------------------------------------------------
     def _drain(self, i: int) -> None:
+        while True:
+            try:
+                kind, msg, fut = self.inbox.get_nowait()
+            except queue.Empty:
+                break
+            if kind == "schedule":
+                frame = i if msg.at is None else round(msg.at * self.fps)
+                heapq.heappush(self._scheduled, (frame, next(self._seq), msg))
+            else:
+                self._take(msg, fut, i)
         while self._scheduled and self._scheduled[0][0] <= i:
             entry = heapq.heappop(self._scheduled)[2]
             if entry.command is not None:
                 self._take(entry.command, None, i)
             else:
                 self._viewer_event(entry.event, i)
-        while True:
-            try:
-                kind, cmd, fut = self.inbox.get_nowait()
-            except queue.Empty:
-                break
-            self._take(cmd, fut, i)
         while True:
             try:
                 ev = self._events_in.get_nowait()
@@ -578,15 +593,6 @@ class Programme:
             entry["shoot_scripts"].append({"sequence_no": para.sequence_no, "title": para.title,
                                            "text": para.text_config.text if para.text_config else None})
         return list(out.values())
-
-
-def shoot_script_switch_of(item: it.Item, ids: dict) -> dict:
-    scene = item.scene
-    para = scene.info.shoot_scripts[item.para]
-    message = {**ids, "scene_script_name": scene.info.script_name,
-               "shoot_script_sequence_no": "" if para.sequence_no is None else str(para.sequence_no),
-               "shoot_script_title": para.title or ""}
-    return {"event_type": "SHOOT_SCRIPT_SWITCH", "message": json.dumps(message, ensure_ascii=False)}
 
 
 __all__ = ["Frame", "Programme", "SpecError", "StateError"]

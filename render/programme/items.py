@@ -27,15 +27,16 @@ class Track:
     sentences: tuple[tuple[int, int], ...]
 
     @classmethod
-    def of(cls, clip: Clip, fps: int) -> Track:
+    def of(cls, clip: Clip, fps: int, shown=None) -> Track:
+        """`shown`: the cues as the scene shows them (long sentences paged, short pauses bridged:
+        SceneCompositor.subtitle_cues); the sentences themselves stay the clip's own cues."""
         n = clip.frames(fps)
         subs: list[str | None] = [None] * n
-        spans = []
-        for cue in clip.cues:
+        for cue in clip.cues if shown is None else shown:
             a, b = cue.frames(fps)
             for k in range(a, min(b, n)):
                 subs[k] = cue.text
-            spans.append((a, min(b, n)))
+        spans = [(a, min(b, n)) for a, b in (cue.frames(fps) for cue in clip.cues)]
         return cls(clip.levels(fps), tuple(subs), tuple(spans))
 
 
@@ -72,8 +73,8 @@ class Item:
         return self.kind != PARAGRAPH
 
 
-def make_item(kind: str, clip: Clip, fps: int, *, gap: int = 0, **kw) -> Item:
-    track = Track.of(clip, fps)
+def make_item(kind: str, clip: Clip, fps: int, *, gap: int = 0, shown=None, **kw) -> Item:
+    track = Track.of(clip, fps, shown)
     return Item(kind, clip, track, end=len(track.levels), gap=gap, **kw)
 
 

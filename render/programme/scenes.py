@@ -103,7 +103,8 @@ def speech_at(scene: SceneState, room: Room, t: float, fps: int, gap: int) -> tu
         if start <= i < start + n:
             k = i - start
             level = float(clip.levels(fps)[k])
-            sub = next((c.text for c in clip.cues if c.frames(fps)[0] <= k < c.frames(fps)[1]), None)
+            shown = scene.compositor.subtitle_cues(clip.cues)
+            sub = next((c.text for c in shown if c.frames(fps)[0] <= k < c.frames(fps)[1]), None)
             return level, sub
         start += n + gap
     return 0.0, None

@@ -1,6 +1,7 @@
 """JSON -> Room, or one SpecError/BodyError naming every violation by its JSON path."""
 from __future__ import annotations
 
+import copy
 import json
 import os
 from dataclasses import dataclass, field
@@ -94,6 +95,27 @@ def validate_room(data: Any) -> tuple[Room, list[str]]:
     if problems:
         raise SpecError(details=[f"{p}: {r}" for p, r in problems])
     return room, [f"{p}: unknown field, ignored" for p in unknown_fields(room)] + rule_warnings(room)
+
+
+def salvage_room(data: Any, tries: int = 50) -> Room | None:
+    """A room made of the valid parts of an invalid body (each invalid field dropped, or the
+    object that lacks a required field), so later checks (media, fonts) can run in the same
+    pass as the spec's; None when nothing valid is left. Only for reporting, never rendering."""
+    data = copy.deepcopy(data)
+    for _ in range(tries):
+        try:
+            return Room.model_validate(data)
+        except ValidationError as e:
+            loc = e.errors()[0]["loc"]
+        parent, key, node = None, None, data
+        for part in loc:  # down to the deepest part of the body the error names (past pydantic's markers)
+            if isinstance(node, dict) and isinstance(part, str) and part in node or \
+                    isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                parent, key, node = node, part, node[part]
+        if parent is None:
+            return None
+        del parent[key]
+    return None
 
 
 def load_room(source: Any) -> LoadedRoom:

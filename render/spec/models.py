@@ -59,8 +59,8 @@ _COLOR = re.compile(r"^#?[0-9A-Fa-f]{6}$")
 
 def _color(v: str) -> str:
     if not _COLOR.match(v):
-        raise PydanticCustomError("color", "must be an RGB colour like #RRGGBB or RRGGBB, not {v!r}",
-                                  {"v": v})
+        raise PydanticCustomError("color", "must be an RGB colour like #RRGGBB or RRGGBB, not {v}",
+                                  {"v": repr(v)})
     return v
 
 
@@ -76,7 +76,7 @@ def _suffix(*exts: str, what: str):
     def check(v: str) -> str:
         path = urlparse(v).path if "://" in v else v
         if not path.lower().endswith(exts):
-            raise PydanticCustomError("format", "only {what} is supported, not {v!r}", {"what": what, "v": v})
+            raise PydanticCustomError("format", "only {what} is supported, not {v}", {"what": what, "v": repr(v)})
         return v
     return check
 
@@ -348,8 +348,8 @@ def _frame_rate(v: str | None) -> str | None:
     try:
         fps = int(str(v).strip())
     except ValueError:
-        raise PydanticCustomError("frame_rate", "must be a whole number of frames per second, not {v!r}",
-                                  {"v": v}) from None
+        raise PydanticCustomError("frame_rate", "must be a whole number of frames per second, not {v}",
+                                  {"v": repr(v)}) from None
     if not 1 <= fps <= 60 or 48000 % fps:
         raise PydanticCustomError("frame_rate", "must be 1-60 fps and divide 48000 (e.g. 24, 25, 30), not {v}",
                                   {"v": fps})
@@ -401,7 +401,7 @@ class SharedConfig(SpecModel):
 
 def _rtmp_url(v: str) -> str:
     if urlparse(v).scheme not in ("rtmp", "rtmps"):
-        raise PydanticCustomError("url", "must be an rtmp:// or rtmps:// URL, not {v!r}", {"v": v})
+        raise PydanticCustomError("url", "must be an rtmp:// or rtmps:// URL, not {v}", {"v": repr(v)})
     return v
 
 

@@ -1,4 +1,4 @@
-"""Every media reference a room makes: (JSON path, reference, asset kind). Pure."""
+"""Every media reference a room makes: (JSON path, reference, asset kind), and their check."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -83,18 +83,24 @@ def media_references(room: Room) -> Iterator[tuple[str, str, str]]:
                room.co_streamer_config.voice_config.voice_asset_id, "VOICE")
 
 
-def check_media(room: Room, library) -> list[RenderError]:
-    """Every local media reference resolved (asset ids, paths, file://); http(s) URLs are
-    fetched when the room renders. One error per reference that fails, each naming its field."""
+def check_media(room: Room, library, *, open_files: bool = False) -> list[RenderError]:
+    """Every media reference resolved (asset ids, paths, file://), one error per reference that
+    fails, each naming its field. `open_files`: also download http(s) URLs and open every file
+    with the renderer's own loader (render.media.open_media); otherwise URLs wait for the render."""
+    from render.media import open_media
+
     problems = []
     for field, ref, kind in media_references(room):
-        if ref.startswith(("http://", "https://")):
+        if ref.startswith(("http://", "https://")) and not open_files:
             continue
         try:
             if kind in ("VOICE", "HUMAN_MODEL"):
-                library.asset(ref, kind, field)
+                asset = library.asset(ref, kind, field)
+                path = asset.path
             else:
-                library.resolve(ref, kind, field)
+                path = library.resolve(ref, kind, field)
+            if open_files and path is not None and kind != "VOICE":
+                open_media(path, kind, field)
         except RenderError as e:
             problems.append(e)
     return problems

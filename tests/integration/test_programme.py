@@ -285,3 +285,10 @@ def test_queries_answer_this_round_and_the_config(library):
         assert json.loads(fut.result(timeout=1))["room_name"] == "programme test"
     finally:
         prog.close()
+
+
+def test_a_timeline_line_after_the_scripts_end_is_still_played(library):
+    audio, events, _ = run(room_dict(), library, [insert(30.0, "One more thing.", "APPEND")])
+    start = first(events, "REPLY_START")
+    assert start["frame"] == 750  # the room waited, silent, for it
+    assert len(audio) // SPF == 750 + voice_clip(library, "One more thing.").frames(25) + 6

@@ -45,9 +45,11 @@ def test_five_violations_five_lines(room_file):
     room["video_config"] = {"codec": "H265", "bitrate": 4000, "width": 1080, "height": 1920}
     r = run("validate", str(room_file(room)))
     assert r.returncode == 2
-    lines = r.stderr.strip().splitlines()
+    lines = [ln for ln in r.stderr.strip().splitlines() if ln.startswith("MSS.00000003 ")]
     assert len(lines) == 5, r.stderr
     assert all(line.startswith("MSS.00000003 Invalid parameter: ") for line in lines)
+    # the same run checks the media of the valid rest: BASE names ids no library has
+    assert "MSS.10001001 Asset not found: scene_scripts[0].model_asset_id" in r.stderr
     assert ("MSS.00000003 Invalid parameter: scene_scripts[0].shoot_scripts[1].text_config.text: field required"
             in lines)
     assert "Traceback" not in r.stderr

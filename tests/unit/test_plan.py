@@ -1,10 +1,10 @@
-"""The play plan: order under each policy, repeat counts, timeline and events. Pure and fast."""
+"""The play plan: order under each policy, repeat counts and events. Pure and fast."""
 from __future__ import annotations
 
 import itertools
 import json
 
-from render.plan import is_idle, play_order, shoot_script_switch, timeline
+from render.plan import is_idle, play_order, shoot_script_switch
 from render.spec import validate_room
 
 
@@ -74,17 +74,9 @@ def test_idle_policies():
     assert list(play_order(room({"auto_play_script": False}))) == []
 
 
-def test_timeline_counts_frames_and_scene_clock():
-    order = [(0, 0), (0, 1), (1, 0), (0, 0)]
-    frames = {(0, 0): 50, (0, 1): 25, (1, 0): 10}
-    segs = list(timeline(order, frames, gap=5))
-    assert [(s.start, s.frames) for s in segs] == [(0, 55), (55, 30), (85, 15), (100, 55)]
-    assert [s.scene_start for s in segs] == [0, 0, 85, 100]
-
-
 def test_shoot_script_switch_event_has_the_spec_fields():
     r = room(scenes=1)
-    ev = shoot_script_switch(r, (0, 1), room_id="R", job_id="J")
+    ev = shoot_script_switch(r.scene_scripts[0], 1, room_id="R", job_id="J")
     assert ev["event_type"] == "SHOOT_SCRIPT_SWITCH"
     msg = json.loads(ev["message"])
     assert msg == {"room_id": "R", "job_id": "J", "scene_script_name": "S0",
