@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed
 # fontconfig; the bench's ffmpeg reference draws its text with Noto CJK too.
 APT_NEEDS := ffmpeg espeak-ng libespeak-ng1 nginx-light libnginx-mod-rtmp \
 	fontconfig fonts-noto-cjk fonts-noto-color-emoji
+# Only for `make test`: the console's browser tests drive Debian's Chromium (Playwright is a dev extra).
+APT_TEST := chromium
 
 .PHONY: setup system venv-package demo test test-fast bench lint clean
 
@@ -48,6 +50,7 @@ demo: setup
 	@echo "The example room is rendered: $$(pwd)/out/example.mp4 (play it with: ffplay out/example.mp4)"
 
 test: setup
+	$(call apt_install,$(APT_TEST))
 	$(BIN)/python -m pytest -q
 
 # The edit-test loop: everything but the tests marked slow (real encodes, RTMP, browsers).
@@ -60,6 +63,7 @@ bench: setup
 	$(BIN)/python bench/live.py
 	$(BIN)/python bench/react.py
 	$(BIN)/python bench/interaction.py
+	$(BIN)/python bench/liveview.py
 
 lint: setup
 	$(BIN)/ruff check render tests bench tools

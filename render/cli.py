@@ -143,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     pu.add_argument("--retries", type=int, default=5, metavar="N", help="reconnection attempts per output (default 5)")
     pu.add_argument("--room-id", default="", help=argparse.SUPPRESS)
     pu.add_argument("--job-id", default="", help=argparse.SUPPRESS)
+    pu.add_argument("--live-view", metavar="FILE", help="keep a small JPEG of the stream there (the console)")
     pu.add_argument("--control", metavar="DIR", help=argparse.SUPPRESS)  # the API's job folder: channel + result
     pu.add_argument("-q", "--quiet", action="store_true", help="no status line")
     pu.set_defaults(func=cmd_push)
@@ -241,6 +242,7 @@ def cmd_push(args) -> int:
     stats = push(loaded, _library(args, loaded), pairs, duration=args.duration, seed=args.seed,
                  events_out=events, events_in=args.events_in, room_id=args.room_id,
                  job_id=args.job_id, max_retries=args.retries, quiet=args.quiet,
+                 live_view=_writable(args.live_view, "--live-view"),
                  control_dir=Path(args.control) if args.control else None,
                  interaction_callback_url=args.interaction_callback_url)
     print(f"pushed {stats.frames} frames in {stats.wall_seconds:.1f} s; late frames {stats.late_frames}, "

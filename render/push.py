@@ -79,7 +79,7 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
          events_in: str | None = None, room_id: str = "", job_id: str = "", max_retries: int = 5,
          stop_event: threading.Event | None = None, quiet: bool = False, control_dir: Path | None = None,
          max_live_seconds: float | None = None, on_programme=None, on_pushed=None,
-         interaction_callback_url: str | None = None) -> LiveStats:
+         interaction_callback_url: str | None = None, live_view: Path | None = None) -> LiveStats:
     """Stream a room live (see the module doc). `on_programme(prog, sink)` is called once the
     programme is ready (benchmarks, the job channel); `on_pushed(i, t)` as each frame enters the
     encoder."""
@@ -102,7 +102,7 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
         if not quiet:
             print(f"{url}/{key}: {state}", file=sys.stderr, flush=True)
 
-    prog = channel = None
+    prog = channel = view = None
     live = {"encoder": None, "outputs": outputs}
     say = (lambda m: None) if quiet else (lambda m: print(m, file=sys.stderr, flush=True))
 
@@ -125,6 +125,9 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
 
     stats = None
     try:
+        if live_view is not None:  # the console's live view: a small JPEG every 5th frame, off this thread
+            from render.console.liveview import LiveView
+            view = LiveView(5, 320, live_view, fps=fps)
         if control_dir is not None:  # a job of the API: its channel answers pings while the live prepares
             from render.control.worker import SOCKET, serve_channel
 
@@ -150,6 +153,8 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
             clock["frame"] = frame.index
             for e in frame.events:
                 sink.emit(e, frame.index / fps, frame.index)
+            if view is not None:
+                view.submit(frame.index, frame.picture, {"subtitle": frame.subtitle})
             return frame.picture, frame.audio
 
         watcher = threading.Thread(target=_stop_when_all_gave_up, args=(outputs, stop_event), daemon=True)
@@ -172,6 +177,8 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
     finally:
         stop_event.set()  # ends the watcher, whatever happened
         sink.close()
+        if view is not None:
+            view.close()
         if prog is not None:
             prog.close()
         if channel is not None:

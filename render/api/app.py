@@ -31,6 +31,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from render.api.auth import check_headers, check_request, header_map
+from render.api.console_routes import install_console
 from render.api.control_routes import install_control, job_report_url
 from render.api.jobs import JobRunner
 from render.api.media import check_room_media
@@ -362,9 +363,11 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         runner.start()
+        console.start()
         try:
             yield
         finally:
+            console.stop()
             runner.shutdown()
             store.close()
 
@@ -503,4 +506,5 @@ def create_app(settings: Settings) -> FastAPI:
     install_control(app, r, store=store, runner=runner, settings=settings, parse_body=parse_body,
                     raw_body=raw_body, authorize=authorize)
     app.include_router(r)
+    app.state.console = console = install_console(app, settings, store, authorize)
     return app

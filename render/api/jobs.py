@@ -362,6 +362,8 @@ class JobRunner:
                 str(room_file),
                 "--events-out",
                 str(folder / "events.jsonl"),
+                "--live-view",
+                str(folder / "liveview.jpg"),
             ]
             duration = job_duration(spec)
             if duration:

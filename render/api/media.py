@@ -30,8 +30,13 @@ class MediaCheckError(RenderError):
         return self._message
 
 
+def api_library(settings: Settings) -> AssetLibrary:
+    """The asset library of rooms that arrive over the API: the server's folders, its media policy."""
+    return AssetLibrary.default(base_dir=None, extra_dirs=settings.assets_dirs, policy=settings.media_policy())
+
+
 def check_room_media(room: Room, settings: Settings) -> None:
-    library = AssetLibrary.default(base_dir=None, extra_dirs=settings.assets_dirs, policy=settings.media_policy())
+    library = api_library(settings)
     problems = check_media(room, library)
     if problems:
         raise MediaCheckError(problems)

@@ -137,7 +137,7 @@ def serve(
         )
     print(
         f"smartlive API on http://{host}:{port} (database {settings.db_path}, at most {settings.max_jobs} "
-        f"live job(s) at once)",
+        f"live job(s) at once); the console: http://{host}:{port}/console",
         file=sys.stderr,
         flush=True,
     )

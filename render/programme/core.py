@@ -56,6 +56,7 @@ class Frame:
     picture: np.ndarray              # I420 at the output size
     audio: np.ndarray                # float32 mono, samples_per_frame(fps)
     events: list[dict] = field(default_factory=list)  # {event_type, message (JSON string)}
+    subtitle: str | None = None      # what the subtitle says on this frame (also when not drawn)
 
 
 @dataclass
@@ -205,7 +206,7 @@ class Programme:
                                   overlays=[((i - o.start) / self.fps, o.ops_for(comp)) for o in shown])
         audio = self.mix.block(i)
         self.i += 1
-        return Frame(i, picture, audio, self._out)
+        return Frame(i, picture, audio, self._out, subtitle)
 
     def close(self) -> None:
         self.prep.close()
