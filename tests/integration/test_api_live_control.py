@@ -304,3 +304,26 @@ def test_a_hung_push_worker_is_detected(live):
                        ENDED, 30)
     shown = c.show_smart_live(ShowSmartLiveRequest(room_id=room_id, job_id=job.job_id))
     assert state == "FAILED" and "stopped answering its control channel" in shown.error_info.error_msg
+
+
+def test_smartlive_feed_reports_comments_and_a_callback_receiver_answers(live, nginx):
+    """Done-when of issue 11: events fed with `smartlive feed` get their replies live, and the
+    receiver of a CALLBACK rule answers with INSERT_PLAY_SCRIPT carrying the rule_index."""
+    import subprocess
+
+    c, srv, room_id, job, _, callbacks = live
+    lines = [{"type": 1, "content": {"user": {"name": "Wang Fang"}, "content": "hello from the feed"}},
+             {"type": 1, "content": {"user": {"name": "Zhao Lei"}, "content": "what is the price?"}}]
+    r = subprocess.run([sys.executable, "-m", "render", "feed", "--url", job.live_event_report_url, "-"],
+                       input="".join(json.dumps(x) + "\n" for x in lines), capture_output=True, text=True,
+                       timeout=60, env={**__import__("os").environ, "NO_PROXY": "127.0.0.1"})
+    assert r.returncode == 0, r.stderr
+    _, hit = callbacks.wait(lambda b: b["event_type"] == "INTERACTION_RULE_HIT")
+    rule_index = json.loads(hit["message"])["rule_index"]
+    answer = command(c, room_id, job.job_id, "INSERT_PLAY_SCRIPT", {
+        "text_config": {"text": "It is ninety nine yuan."}, "play_type": "APPEND", "rule_index": rule_index})
+    callbacks.wait(finished(answer.command_id))  # heard to its end
+    listed = c.list_insert_commands(ListInsertCommandsRequest(room_id=room_id, job_id=job.job_id, limit=20))
+    texts = {(i.source, i.params["text_config"]["text"]) for i in listed.insert_commands}
+    assert ("AUTO", "Welcome Wang Fang!") in texts and ("EXTERNAL", "It is ninety nine yuan.") in texts
+    assert next(i for i in listed.insert_commands if i.command_id == answer.command_id).params["rule_index"] == "ask"
