@@ -160,12 +160,15 @@ class AssetLibrary:
             if found.path is None:
                 raise MediaFileError(f"{field}: asset {ref!r} has no {kind} file")
             return self._check(found.path, kind, field)
-        if len(scheme) > 1 and not self.policy.local_files:  # data:, ftp:... (one letter: a drive)
-            raise SpecError(f"{field}: {ref} is not an asset id, a media file or an http(s) URL")
         if not self.policy.local_files:
-            if _ID.match(ref) and "." not in ref and not any((r / ref).exists() for r in self.policy.media_roots):
-                raise AssetNotFoundError(f"{field}: no {kind} asset with id {ref!r} in the library")
-            return self._check(self.policy.local_file(ref, Path(ref), field), kind, field)
+            if len(scheme) > 1:  # data:, ftp:... (one letter: a drive)
+                raise SpecError(f"{field}: {ref} is not an asset id, a media file or an http(s) URL")
+            try:
+                return self._check(self.policy.local_file(ref, Path(ref), field), kind, field)
+            except MediaFileError:
+                if _ID.match(ref) and "." not in ref:
+                    raise AssetNotFoundError(f"{field}: no {kind} asset with id {ref!r} in the library") from None
+                raise
         path = Path(ref).expanduser()
         path = path if path.is_absolute() else self.base_dir / path
         if not path.exists() and _ID.match(ref) and "." not in ref:

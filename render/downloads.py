@@ -225,9 +225,10 @@ def _stream(r, f, url: str, kind: str, field: str, cap: int, deadline: float) ->
 def _write_meta(meta_path: Path, url: str, headers) -> None:
     meta = {"url": url, "fetched": time.time(), "etag": headers.get("etag"),
             "last_modified": headers.get("last-modified"), "max_age": _max_age(headers.get("cache-control", ""))}
-    tmp = meta_path.with_name(meta_path.name + ".tmp")
-    tmp.write_text(json.dumps(meta), encoding="utf-8")
-    tmp.replace(meta_path)
+    fd, tmp = tempfile.mkstemp(dir=meta_path.parent, prefix=f".{meta_path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(json.dumps(meta))
+    Path(tmp).replace(meta_path)
 
 
 def _touch(*paths: Path) -> None:

@@ -172,10 +172,17 @@ def test_a_newline_in_a_path_cannot_forge_a_log_line(srv, http, caplog):
     assert not any("\n" in m or "\r" in m for m in messages)
 
 
-def test_no_auth_is_loopback_only(tmp_path):
+def test_no_auth_is_loopback_only(tmp_path, monkeypatch):
+    import uvicorn
+
+    served = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, *a, **kw: served.append(self.config.host))
     with pytest.raises(SpecError) as e:
         serve("0.0.0.0", 0, db_path=tmp_path / "x.db", no_auth=True)
-    assert "--host" in e.value.message
+    assert "--host" in e.value.message and served == []
+    serve("127.0.0.1", 0, db_path=tmp_path / "x.db", no_auth=True)
+    assert served == ["127.0.0.1"]
+    monkeypatch.undo()
     with ApiServer(make_settings(tmp_path, no_auth=True)) as s, httpx.Client(trust_env=False, timeout=30) as c:
         assert c.get(f"{s.url}{ROOMS}").status_code == 200
         assert c.get(f"http://localhost:{s.port}{ROOMS}").status_code == 200
