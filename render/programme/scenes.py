@@ -51,7 +51,8 @@ def load_clip(room: Room, library: AssetLibrary, s: int, p: int, scene: LiveVide
         path = library.resolve(audio.audio_url or audio.asset_id, "AUDIO", f"{at}.audio_config.{ref_field}")
         srt = (library.resolve(audio.subtitle_url, "SUBTITLE", f"{at}.audio_config.subtitle_url")
                if audio.subtitle_url else None)
-        return recorded(path, srt)
+        return recorded(path, srt, srt_name=f"{at}.audio_config.subtitle_url ({audio.subtitle_url})"
+                        if srt is not None else None)
     if para.text_config is None:
         return Clip(np.zeros(0, np.float32))
     return speak(para.text_config.text, scene.voice_config, library, where=f"{at}.text_config.text")

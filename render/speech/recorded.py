@@ -11,26 +11,28 @@ from render.speech.clip import Clip, Cue
 _MARKUP = re.compile(r"<[^>]*>|\{\\[^}]*\}")
 
 
-def read_srt(path) -> list[Cue]:
-    """SRT file -> cues (markup such as <i> and {\\an8} removed); MediaFileError if unreadable."""
+def read_srt(path, name: str | None = None) -> list[Cue]:
+    """SRT file -> cues (markup such as <i> and {\\an8} removed); MediaFileError if unreadable,
+    naming `name` (the room's field and reference) or else the file."""
     import srt
 
     path = Path(path)
+    where = name or str(path)
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise MediaFileError(f"{path}: subtitle file not readable ({e.strerror})") from None
+        raise MediaFileError(f"{where}: subtitle file not readable ({e.strerror})") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise MediaFileError(f"{path}: subtitle file is not UTF-8 text") from None
+        raise MediaFileError(f"{where}: subtitle file is not UTF-8 text") from None
     try:
         subs = list(srt.parse(text))
     except srt.SRTParseError as e:  # its message quotes the file: say where, never what
         line = text.count("\n", 0, e.actual_start) + 1
-        raise MediaFileError(f"{path}: not a valid SRT file (unexpected content at line {line})") from None
+        raise MediaFileError(f"{where}: not a valid SRT file (unexpected content at line {line})") from None
     except ValueError:
-        raise MediaFileError(f"{path}: not a valid SRT file (a timestamp or index is out of range)") from None
+        raise MediaFileError(f"{where}: not a valid SRT file (a timestamp or index is out of range)") from None
     cues = []
     for s in sorted(subs, key=lambda s: s.start):
         line = " ".join(_MARKUP.sub("", s.content).split())
@@ -40,13 +42,14 @@ def read_srt(path) -> list[Cue]:
     return cues
 
 
-def recorded(audio_path, srt_path=None) -> Clip:
-    """Recorded audio at the pipeline's 48 kHz, with the SRT's cues (clamped to the audio)."""
+def recorded(audio_path, srt_path=None, *, srt_name: str | None = None) -> Clip:
+    """Recorded audio at the pipeline's 48 kHz, with the SRT's cues (clamped to the audio);
+    `srt_name` names the subtitle in errors (its field and reference)."""
     samples = decode_audio(audio_path)
     duration = len(samples) / 48000
     cues = []
     if srt_path is not None:
-        for c in read_srt(srt_path):
+        for c in read_srt(srt_path, srt_name):
             if c.start < duration:
                 cues.append(Cue(c.start, min(c.end, duration), c.text))
     return Clip(samples, cues, [])
