@@ -48,13 +48,13 @@ def take(prog, cmd, i: int) -> str:
             act(prog, prog.rules.replace_rules(p.interaction_rules), i)
         return SUCCESS
     if name == "GET_CURRENT_PLAYING_SCRIPTS":
-        return json.dumps(prog.current_scripts(), ensure_ascii=False)
+        return json.dumps(current_scripts(prog), ensure_ascii=False)
     if name == "GET_LIVE_JOB_CONFIG_INFO":
         return json.dumps(prog.room.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
     if name == "CLEAN_UP_INSERT_COMMAND":
         return json.dumps({"cleaned": clean_up(prog, p.command_ids, i)})
     if name == "RESET_EXIT_CONFIG":
-        prog.exit = p
+        prog.exit.config = p
         return SUCCESS
     if name == "REFRESH_OUTPUT_URL":
         if prog.on_refresh_outputs is None:
@@ -130,6 +130,19 @@ def _item(prog, cmd, clip, text: str, *, first: bool, last: bool, gap: int | Non
     return it.make_item(kind, clip, prog.fps, gap=round(0.25 * prog.fps) if gap is None else gap, shown=shown,
                         role=p.play_role.value, command_id=cmd.command_id, rule_index=p.rule_index,
                         source=cmd.source, text=text, scene=prog.scene, first_slice=first, last_slice=last)
+
+
+def current_scripts(prog) -> list[dict]:
+    """GET_CURRENT_PLAYING_SCRIPTS: this round's scripts, scene by scene in play order."""
+    out: dict[int, dict] = {}
+    for s, p in prog.round_keys:
+        info = prog.scenes[s].info if s in prog.scenes else prog.room.scene_scripts[s]
+        para = info.shoot_scripts[p]
+        entry = out.setdefault(s, {"script_name": info.script_name, "model_asset_id": info.model_asset_id,
+                                   "shoot_scripts": []})
+        entry["shoot_scripts"].append({"sequence_no": para.sequence_no, "title": para.title,
+                                       "text": para.text_config.text if para.text_config else None})
+    return list(out.values())
 
 
 def clean_up(prog, ids: list[str] | None, i: int) -> list[str]:

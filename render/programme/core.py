@@ -28,16 +28,17 @@ import numpy as np
 
 from render.assets import AssetLibrary
 from render.audio import Mix, decode_audio
-from render.errors import RenderError, SpecError, StateError
+from render.errors import RenderError
 from render.layers.geometry import View
 from render.plan import is_idle, round_order, rounds_total, shoot_script_switch
 from render.programme import items as it
+from render.programme.exit import ExitPolicy
 from render.programme.overlays import NO_REPLY_SECONDS, Overlay, build_overlay
 from render.programme.prep import Prep
 from render.programme.scenes import SceneState, load_scenes
 from render.spec import LoadedRoom, effective_video_config
 from render.spec.commands import Command
-from render.spec.enums import AutoStopMode, PlayType, Role, StreamerAction
+from render.spec.enums import PlayType, Role, StreamerAction
 from render.spec.live_events import ViewerEvent
 from render.spec.models import VoiceConfig
 from render.speech import Clip, speak
@@ -107,9 +108,8 @@ class Programme:
         self.insert_log: deque[dict] = deque(maxlen=1000)
         self._waiting: dict[str, dict] = {}   # command_id -> insert not started yet (prep or queue)
         self._finished: set[str] = set()
-        self.exit = (self.room.play_policy.live_exit_config if self.room.play_policy else None)
-        self.max_live_seconds = max_live_seconds
-        self._exit_due = False
+        self.exit = ExitPolicy(self.room.play_policy.live_exit_config if self.room.play_policy else None,
+                               max_live_seconds)
         self.i = 0
         self.ended = False
         self._out: list[dict] = []
@@ -175,7 +175,7 @@ class Programme:
         i = self.i
         self._out = []
         self._drain(i)
-        if self._force_exit(i) or not self._ensure_item(i):
+        if self.exit.at_frame(i, self.fps) or not self._ensure_item(i):
             self.ended = True
             return None
         self._side_step(i)
@@ -252,11 +252,13 @@ class Programme:
                 self.cur = None
                 if done.is_insert and done.last_slice:
                     self._finish(done, i)
-                if self._exit_due and self._exit_at_boundary(done):
+                nxt = next((q for q in self.queue if q.kind == it.PARAGRAPH), None)
+                if self.exit.ends_after(done.kind == it.PARAGRAPH and done.last_slice,
+                                        nxt is None or nxt.scene is not self.scene):
                     return False
             nxt = self._pop()
             if nxt is None:
-                if self._exit_due and self.exit_mode != AutoStopMode.FORCE_EXIT:
+                if self.exit.ends_when_empty():
                     return False
                 return self._may_idle()
             self._start(nxt, i)
@@ -282,7 +284,7 @@ class Programme:
         if self._pending_rewrite is not None:
             self._apply_rewrite(*self._pending_rewrite)
             self._pending_rewrite = None
-        if self._exit_due and self.exit_mode == AutoStopMode.SCRIPT_END and self.round_no:
+        if self.exit.refuses_round() and self.round_no:
             return
         if is_idle(self.room) or self.rounds_left == 0:
             return
@@ -431,33 +433,6 @@ class Programme:
             self._emit("REPLY_START", {**self._ids(), "reply_id": item.command_id, "role": item.role,
                                        "text": item.text, "rule_index": item.rule_index})
 
-    # ---- the exit policy ----------------------------------------------------------------------
-    @property
-    def exit_mode(self) -> AutoStopMode:
-        return (self.exit.auto_stop_mode if self.exit and self.exit.auto_stop_mode else AutoStopMode.FORCE_EXIT)
-
-    def _deadline(self) -> float | None:
-        if self.max_live_seconds is not None:
-            return self.max_live_seconds
-        if self.exit and self.exit.max_live_duration:
-            return self.exit.max_live_duration * 3600.0
-        return None
-
-    def _force_exit(self, i: int) -> bool:
-        limit = self._deadline()
-        self._exit_due = limit is not None and i >= limit * self.fps
-        return self._exit_due and self.exit_mode == AutoStopMode.FORCE_EXIT
-
-    def _exit_at_boundary(self, done: it.Item) -> bool:
-        """Past the deadline, does the item that just ended close what the mode waits for?"""
-        mode = self.exit_mode
-        if mode == AutoStopMode.SEGMENT_END:
-            return done.kind == it.PARAGRAPH and done.last_slice
-        if mode == AutoStopMode.SCENE_END:
-            nxt = next((q for q in self.queue if q.kind == it.PARAGRAPH), None)
-            return nxt is None or nxt.scene is not self.scene
-        return False  # SCRIPT_END: at the end of the round (_top_up refuses a new one)
-
     # ---- the inbox ----------------------------------------------------------------------------
     def _drain(self, i: int) -> None:
         while True:
@@ -582,18 +557,3 @@ class Programme:
             self.queue = deque(q for q in self.queue if q.kind != it.PARAGRAPH or not q.first_slice)
             self.round_keys = round_order(self.room, self.rng)
             self.queue.extend(self._paragraph(s, p) for s, p in self.round_keys)
-
-    def current_scripts(self) -> list[dict]:
-        """GET_CURRENT_PLAYING_SCRIPTS: this round's scripts, scene by scene in play order."""
-        out: dict[int, dict] = {}
-        for s, p in self.round_keys:
-            info = self.scenes[s].info if s in self.scenes else self.room.scene_scripts[s]
-            para = info.shoot_scripts[p]
-            entry = out.setdefault(s, {"script_name": info.script_name, "model_asset_id": info.model_asset_id,
-                                       "shoot_scripts": []})
-            entry["shoot_scripts"].append({"sequence_no": para.sequence_no, "title": para.title,
-                                           "text": para.text_config.text if para.text_config else None})
-        return list(out.values())
-
-
-__all__ = ["Frame", "Programme", "SpecError", "StateError"]

@@ -57,7 +57,6 @@ class Item:
     text: str = ""
     first_slice: bool = True        # starts its paragraph (SHOOT_SCRIPT_SWITCH)
     last_slice: bool = True         # ends its paragraph
-    layers: list = field(default_factory=list)  # overlays shown while it speaks (reply layers)
     event_time: float | None = None  # stream seconds of the viewer event a reply answers
 
     @property
