@@ -7,7 +7,7 @@ following the clip's own frames. Pure: no I/O, no threads.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
