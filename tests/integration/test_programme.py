@@ -292,3 +292,30 @@ def test_a_timeline_line_after_the_scripts_end_is_still_played(library):
     start = first(events, "REPLY_START")
     assert start["frame"] == 750  # the room waited, silent, for it
     assert len(audio) // SPF == 750 + voice_clip(library, "One more thing.").frames(25) + 6
+
+
+def test_insert_play_audio_plays_a_recorded_file(library, tmp_path):
+    import subprocess
+
+    wav = tmp_path / "chime.wav"
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "sine=frequency=880:duration=1", "-ar", "48000", "-ac", "1", str(wav)], check=True)
+    audio, events, _ = run(room_dict(), library, [{"at": 1.0, "command": "INSERT_PLAY_AUDIO", "params": {
+        "audio_url": str(wav), "play_type": "PLAY_NOW"}}], frames=150)
+    start = first(events, "REPLY_START")
+    assert start["frame"] == 25
+    tone = audio[26 * SPF: 49 * SPF]
+    spectrum = np.abs(np.fft.rfft(tone))
+    assert abs(np.argmax(spectrum) * 48000 / len(tone) - 880) < 5  # the file's tone, heard at once
+    assert first(events, "REPLY_COMMAND_FINISH", reply_id=start["message"]["reply_id"])["frame"] == 25 + 25
+
+
+def test_a_video_overlay_plays_from_its_start_while_shown(library):
+    layer = {"layer_type": "VIDEO", "video_config": {"video_url": "showcase_clip", "display_duration": 3},
+             "position": {"dx": 0, "dy": 0, "layer_index": 9}, "size": {"width": 640, "height": 360}}
+    _, _, pics = run(room_dict(), library, [{"at": 1.0, "command": "SHOW_LAYER", "params": {"layer_config": layer}}],
+                     frames=120, pictures={20, 26, 50, 110})
+    area = lambda p: p[20:340, 20:620].astype(int)  # noqa: E731
+    assert np.abs(area(pics[26]) - area(pics[20])).mean() > 10  # it appeared
+    assert np.abs(area(pics[50]) - area(pics[26])).mean() > 1   # and moves
+    assert np.abs(area(pics[110]) - area(pics[20])).mean() < 1  # gone after 3 s
