@@ -12,6 +12,12 @@ less at p95 for both), and the late frames of the push (target: none). Then --co
 reported one by one, each answered by a SYSTEM_REPLY PLAY_NOW rule: comment reported -> the
 reply's first frame (its first audio samples) entering the encoder, p50/p95 (target 0.3 s at
 p95); then a burst of --burst comments in one second, and the late frames during it (target 0).
+
+On the wire (--wire, default on): a second push of the reference room with a silent script, read
+back from nginx by a pulling client (bench/_pull.py) that stamps every frame's arrival; 30
+commands alternating SHOW_LAYER (a white block: its pixels arriving) and INSERT_PLAY_SCRIPT
+PLAY_NOW (the reply's audio onset arriving): command sent -> change on the wire, p50/p95
+(target: 1.0 s at p95). This one includes the encoder's delay, the muxer, RTMP and nginx.
 """
 from __future__ import annotations
 
@@ -60,12 +66,81 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
+BLOCK = {"layer_type": "TEXT", "position": {"dx": 100, "dy": 1400, "layer_index": 30},
+         "text_config": {"text_context": "████", "font_size": 120, "font_color": "#FFFFFF", "display_duration": 1}}
+
+
+def on_the_wire(room_path: Path, n: int) -> dict:
+    """Command sent -> its change arriving at a client reading the stream back from nginx."""
+    from _pull import Puller
+
+    body = json.loads(room_path.read_text())
+    body["play_policy"]["repeat_count"] = -1
+    for scene in body["scene_scripts"]:  # silence, so that a reply's onset is the only sound
+        for para in scene["shoot_scripts"]:
+            para["text_config"] = {"text": '<speak><break time="10s"/></speak>'}
+    loaded = load_room(body)
+    library = AssetLibrary.default(base_dir=room_path.parent)
+    waits: dict[str, list[float]] = {"SHOW_LAYER": [], "PLAY_NOW": []}
+    state: dict = {}
+    stop = threading.Event()
+
+    def region(a) -> float:  # the block's rows and columns in the puller's luma (every 8th pixel)
+        return float(a.luma[1410 // 8:1510 // 8, 110 // 8:560 // 8].mean())
+
+    def driver():
+        while "prog" not in state and not stop.is_set():
+            time.sleep(0.05)
+        prog = state["prog"]
+        with Puller(f"{state['url']}/wire") as pull:
+            if pull.wait_for(lambda a: a.kind == "video", timeout=30) is None:
+                print("on the wire: no stream came back from nginx")
+                stop.set()
+                return
+            time.sleep(4)  # past the player's probing
+            for k in range(n):
+                if k % 2 == 0:
+                    base = region(pull.wait_for(lambda a: a.kind == "video", 5, since=time.monotonic()))
+                    t0 = time.monotonic()
+                    prog.submit(parse_command({"command": "SHOW_LAYER", "params": {"layer_config": BLOCK}}))
+                    a = pull.wait_for(lambda a, b=base: a.kind == "video" and region(a) > b + 40, 5, since=t0)
+                    kind = "SHOW_LAYER"
+                else:
+                    t0 = time.monotonic()
+                    prog.submit(parse_command({"command": "INSERT_PLAY_SCRIPT", "params": {
+                        "text_config": {"text": f"Hello number {k}."}, "play_type": "PLAY_NOW"}}))
+                    a = pull.wait_for(lambda a: a.kind == "audio" and a.level > 0.02, 5, since=t0)
+                    kind = "PLAY_NOW"
+                if a is not None:
+                    waits[kind].append(a.arrived - t0)
+                time.sleep(2.5)  # the layer hides, the line ends
+        stop.set()
+
+    with RtmpServer(Path(__import__("tempfile").mkdtemp(prefix="wire-"))) as srv:
+        state["url"] = srv.url
+        t = threading.Thread(target=driver, daemon=True)
+        t.start()
+        push(loaded, library, [(srv.url, "wire")], seed=1, stop_event=stop, quiet=True,
+             on_programme=lambda prog, sink: state.__setitem__("prog", prog))
+    out = {}
+    for kind, values in waits.items():
+        if not values:
+            print(f"on the wire, {kind:10s}: no change seen")
+            continue
+        p50, p95 = statistics.median(values), pct(values, 0.95)
+        out[kind] = {"p50_ms": round(p50 * 1000), "p95_ms": round(p95 * 1000), "n": len(values)}
+        print(f"on the wire, {kind:10s}: command -> change arriving p50 {p50 * 1000:5.0f} ms  "
+              f"p95 {p95 * 1000:5.0f} ms  n={len(values)}   target p95 <= 1000 ms")
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--commands", type=int, default=30)
     ap.add_argument("--every", type=float, default=1.2)
     ap.add_argument("--comments", type=int, default=50)
     ap.add_argument("--burst", type=int, default=1000)
+    ap.add_argument("--wire", type=int, default=30, metavar="N", help="commands timed on the wire (0: skip)")
     args = ap.parse_args()
     if missing():
         print(f"nginx with the rtmp module is needed: {missing()}")
@@ -175,6 +250,8 @@ def main() -> int:
         result["burst_late_frames"] = len(during)
         print(f"late frames during a burst of {args.burst} comments in 1 s: {len(during)}   target 0")
     print(f"late frames during the push: {result['late_frames']}   target 0")
+    if args.wire:
+        result["wire"] = on_the_wire(room_path, args.wire)
     print(json.dumps(result))
     return 0
 
