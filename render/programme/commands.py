@@ -13,6 +13,7 @@ import numpy as np
 
 from render.errors import RenderError, StateError
 from render.programme import items as it
+from render.programme.core import INSERT_GAP
 from render.programme.scenes import load_scenes
 from render.spec.enums import PlayType
 from render.speech import Clip
@@ -28,13 +29,13 @@ def take(prog, cmd, i: int) -> str:
         build = lambda: prog.build_overlay(p.layer_config, "params.layer_config",  # noqa: E731
                                            command_id=cmd.command_id)
         if _remote(p.layer_config):
-            prog.prep.submit(("layer", cmd, None), build)
+            prog.media.submit(("layer", cmd, None), build)
         else:  # local media loads in a few ms: shown on this very frame
             prog.show_overlay(build(), i)
         return SUCCESS
     if name == "REWRITE_PLAY_SCRIPT":
         room = prog.room.model_copy(update={"scene_scripts": p.scene_scripts})
-        prog.prep.submit(("rewrite", cmd, room), load_scenes, room, prog.library, prog.fps)
+        prog.media.submit(("rewrite", cmd, room), load_scenes, room, prog.library, prog.fps)
         return SUCCESS
     if name == "REWRITE_INTERACTION_RULES":
         prog.room = prog.room.model_copy(update={"interaction_rules": p.interaction_rules})
@@ -74,8 +75,6 @@ def _remote(layer) -> bool:
 def _insert(prog, cmd, i: int, *, rule_index: str | None = None) -> str:
     p = cmd.params
     role = p.play_role.value
-    record = {"command_id": cmd.command_id, "command": cmd.name, "params": cmd.raw_params,
-              "source": cmd.source}
     if cmd.name == "INSERT_PLAY_SCRIPT":
         text = p.text_config.text
         prog.prep.submit(("insert", cmd, text), lambda: (prog.synth(text, role, "params.text_config.text"), text))
@@ -84,9 +83,16 @@ def _insert(prog, cmd, i: int, *, rule_index: str | None = None) -> str:
         if not ref.startswith(("http://", "https://")):  # a local file or asset: checked now (400)
             prog.library.resolve(ref, "AUDIO", field="params.audio_url")
         prog.prep.submit(("insert", cmd, ""), lambda: (prog.load_audio(ref, "params.audio_url"), ""))
+    register_insert(prog, cmd)
+    return SUCCESS
+
+
+def register_insert(prog, cmd) -> None:
+    """An insert (EXTERNAL, or AUTO: a rule's reply) is listed and awaited until it starts."""
+    record = {"command_id": cmd.command_id, "command": cmd.name, "params": cmd.raw_params,
+              "source": cmd.source}
     prog.insert_log.append(record)
     prog._waiting[cmd.command_id] = record
-    return SUCCESS
 
 
 def place(prog, done, i: int) -> None:
@@ -101,14 +107,19 @@ def place(prog, done, i: int) -> None:
         return
     if kind == "layer":
         prog.show_overlay(done.result, i)
-    elif kind == "rewrite":
-        room, scenes = extra, done.result
+    elif kind == "rewrite":  # only the scripts change: rules or an exit policy set meanwhile stay
+        room, scenes = prog.room.model_copy(update={"scene_scripts": extra.scene_scripts}), done.result
         if prog.room.play_policy is not None and prog.room.play_policy.is_rewrite_delay:
+            if prog._pending_rewrite is not None:  # a later rewrite replaces one still waiting
+                for st in prog._pending_rewrite[1].values():
+                    st.close()
             prog._pending_rewrite = (room, scenes)
         else:
             prog._apply_rewrite(room, scenes, now=True)
     elif kind == "insert":
         if done.part == 0 and cmd.command_id not in prog._waiting:  # cleaned up while being prepared
+            return
+        if done.part > 0 and cmd.command_id in prog._finished:  # the rest of an answer cleaned up
             return
         if done.result is None:  # the end of a streamed answer
             if done.part == 0:
@@ -127,7 +138,7 @@ def _item(prog, cmd, clip, text: str, *, first: bool, last: bool, gap: int | Non
     p = cmd.params
     kind = it.INSERT if cmd.name == "INSERT_PLAY_SCRIPT" else it.AUDIO
     shown = prog.scene.compositor.subtitle_cues(clip.cues) if prog.scene is not None else None
-    return it.make_item(kind, clip, prog.fps, gap=round(0.25 * prog.fps) if gap is None else gap, shown=shown,
+    return it.make_item(kind, clip, prog.fps, gap=round(INSERT_GAP * prog.fps) if gap is None else gap, shown=shown,
                         role=p.play_role.value, command_id=cmd.command_id, rule_index=p.rule_index,
                         source=cmd.source, text=text, scene=prog.scene, first_slice=first, last_slice=last)
 

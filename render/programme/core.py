@@ -28,7 +28,7 @@ import numpy as np
 
 from render.assets import AssetLibrary
 from render.audio import Mix, decode_audio
-from render.errors import RenderError
+from render.errors import RenderError, StateError
 from render.layers.geometry import View
 from render.plan import is_idle, round_order, rounds_total, shoot_script_switch
 from render.programme import items as it
@@ -104,7 +104,8 @@ class Programme:
         self._events_in: queue.Queue = queue.Queue(maxsize=MAX_PENDING_EVENTS)
         self._scheduled: list = []
         self._seq = itertools.count()
-        self.prep = Prep(sync=not realtime)
+        self.prep = Prep(sync=not realtime, threads=1)   # speech of inserts and replies, in order
+        self.media = Prep(sync=not realtime, threads=2)  # overlays and rewritten scripts (downloads)
         self.insert_log: deque[dict] = deque(maxlen=1000)
         self._waiting: dict[str, dict] = {}   # command_id -> insert not started yet (prep or queue)
         self._finished: set[str] = set()
@@ -134,9 +135,13 @@ class Programme:
     # ---- the outside: any thread ----------------------------------------------------------
     def submit(self, cmd: Command) -> Future:
         """Hand a validated command to the programme; the future resolves when the frame loop takes
-        it: "SUCCESS", or JSON text for the queries; a RenderError when the programme rejects it."""
+        it: "SUCCESS", or JSON text for the queries; a RenderError when the programme rejects it
+        (a StateError once the show has ended)."""
         fut: Future = Future()
-        self.inbox.put(("command", cmd, fut))
+        if self.ended:
+            fut.set_exception(StateError(f"{cmd.name}: the live has ended"))
+        else:
+            self.inbox.put(("command", cmd, fut))
         return fut
 
     def report(self, events: list[ViewerEvent]) -> int:
@@ -176,7 +181,7 @@ class Programme:
         self._out = []
         self._drain(i)
         if self.exit.at_frame(i, self.fps) or not self._ensure_item(i):
-            self.ended = True
+            self._end()
             return None
         self._side_step(i)
         level, subtitle = 0.0, None
@@ -208,8 +213,21 @@ class Programme:
         self.i += 1
         return Frame(i, picture, audio, self._out, subtitle)
 
+    def _end(self) -> None:
+        """The show is over: commands still in the inbox are refused (409), not left waiting."""
+        self.ended = True
+        while True:
+            try:
+                kind, msg, fut = self.inbox.get_nowait()
+            except queue.Empty:
+                return
+            if fut is not None:
+                fut.set_exception(StateError(f"{msg.name}: the live has ended"))
+
     def close(self) -> None:
+        self._end()
         self.prep.close()
+        self.media.close()
         if self.callbacks is not None:
             self.callbacks.close()
         for o in self.overlays:
@@ -226,7 +244,9 @@ class Programme:
 
     def _finish(self, item: it.Item, i: int, reason: str | None = None) -> None:
         """REPLY_COMMAND_FINISH of an insert, once: heard to its end, or dropped with a reason."""
-        cid = item.command_id
+        self._finish_id(item.command_id, i, reason)
+
+    def _finish_id(self, cid: str | None, i: int, reason: str | None = None) -> None:
         if cid is None or cid in self._finished:
             return
         self._finished.add(cid)
@@ -238,10 +258,6 @@ class Programme:
         for o in self.overlays:
             if o.reply_id == cid and o.end is None:
                 o.end = i
-
-    def _finish_id(self, cid: str, i: int, reason: str) -> None:
-        self._finish(it.Item(it.INSERT, Clip(np.zeros(0, np.float32)), it.Track(np.zeros(0), (), ()),
-                             command_id=cid), i, reason)
 
     # ---- the queue ----------------------------------------------------------------------------
     def _ensure_item(self, i: int) -> bool:
@@ -315,14 +331,20 @@ class Programme:
         if item.kind == it.PARAGRAPH and item.first_slice:
             self._out.append(shoot_script_switch(item.scene.info, item.para, **self._ids()))
         if item.is_insert and item.first_slice:
-            self._waiting.pop(item.command_id, None)
-            self._emit("REPLY_START", {**self._ids(), "reply_id": item.command_id, "role": item.role,
-                                       "text": item.text, "rule_index": item.rule_index})
+            self._reply_start(item)
+
+    def _release_scenes(self) -> None:
+        """Close the scenes of rewritten scripts once nothing on air or queued still shows them."""
+        used = {id(self.scene), id(self.cur.scene) if self.cur else 0, *(id(q.scene) for q in self.queue)}
+        for st in [st for st in self._old_scenes if id(st) not in used]:
+            st.close()
+            self._old_scenes.remove(st)
 
     def _switch_scene(self, scene: SceneState, i: int) -> None:
         for src in self._beds:
             self.mix.stop(src, i * self.spf)
         self.scene, self.scene_start = scene, i
+        self._release_scenes()
         at = i * self.spf
         self._beds = [self.mix.add_bed(samples, start=at, gain=gain,
                                        end=None if loops is None else at + loops * len(samples))
@@ -429,9 +451,12 @@ class Programme:
             self.side = _Side(item, i, self.mix.add(samples, at=i * self.spf))
             if self.cur_src is not None:
                 self.mix.set_gain(self.cur_src, DUCK)
-            self._waiting.pop(item.command_id, None)
-            self._emit("REPLY_START", {**self._ids(), "reply_id": item.command_id, "role": item.role,
-                                       "text": item.text, "rule_index": item.rule_index})
+            self._reply_start(item)
+
+    def _reply_start(self, item: it.Item) -> None:
+        self._waiting.pop(item.command_id, None)
+        self._emit("REPLY_START", {**self._ids(), "reply_id": item.command_id, "role": item.role,
+                                   "text": item.text, "rule_index": item.rule_index})
 
     # ---- the inbox ----------------------------------------------------------------------------
     def _drain(self, i: int) -> None:
@@ -458,7 +483,7 @@ class Programme:
                 break
             self._viewer_event(ev, i)
         self._rules_tick(i)
-        for done in self.prep.results():
+        for done in self.prep.results() + self.media.results():
             self._done(done, i)
 
     def _take(self, cmd: Command, fut: Future | None, i: int) -> None:

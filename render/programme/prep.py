@@ -24,14 +24,20 @@ class Done:
 
 
 class Prep:
-    def __init__(self, *, sync: bool):
+    """`threads` workers; the programme keeps two: speech (one thread: lines keep the order they
+    were sent in) and media (overlays and rewritten scripts, whose downloads never hold back a
+    reply's speech)."""
+
+    def __init__(self, *, sync: bool, threads: int = 1):
         self.sync = sync
         self._jobs: queue.Queue = queue.Queue()
         self._done: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = None
+        self._threads = []
         if not sync:
-            self._thread = threading.Thread(target=self._run, name="programme-prep", daemon=True)
-            self._thread.start()
+            for n in range(threads):
+                t = threading.Thread(target=self._run, name=f"programme-prep-{n}", daemon=True)
+                t.start()
+                self._threads.append(t)
 
     def submit(self, tag: Any, fn: Callable, *args) -> None:
         """Run fn(*args); a generator's values arrive one by one as parts (the first sentence of
@@ -69,7 +75,8 @@ class Prep:
             self._call(*job)
 
     def close(self) -> None:
-        if self._thread is not None:
+        for _ in self._threads:
             self._jobs.put(_STOP)
-            self._thread.join(timeout=5)
-            self._thread = None
+        for t in self._threads:
+            t.join(timeout=5)
+        self._threads = []

@@ -25,8 +25,8 @@ def _scene(prog) -> str | None:
 
 def on_event(prog, ev, i: int) -> None:
     act(prog, prog.rules.on_event(ev, i / prog.fps, _scene(prog)), i)
-    if ev.type == 6:
-        refresh_dynamic(prog)
+    if ev.type == 6:  # redrawn once per frame at most (tick), however many counts arrive
+        prog.viewers_changed = True
 
 
 def on_sentence(prog, text: str, i: int) -> None:
@@ -37,6 +37,9 @@ def tick(prog, i: int) -> None:
     """Gift windows that closed, then the next queued reply when none is on its way."""
     now = i / prog.fps
     act(prog, prog.rules.tick(now, _scene(prog)), i)
+    if getattr(prog, "viewers_changed", False):
+        prog.viewers_changed = False
+        refresh_dynamic(prog)
     if prog.auto_reply is not None and prog.auto_reply not in prog._finished:
         return
     reply, dropped = prog.rules.next_reply(now)
@@ -69,7 +72,7 @@ def show_layers(prog, layers, i: int, *, rule_index=None, reply_id=None) -> None
             return prog.build_overlay(layer, where, rule_index=rule_index, reply_id=reply_id, fill=fill)
         tag = ("layer", Command("SHOW_LAYER", None, source="AUTO"), None)
         if commands._remote(layer):
-            prog.prep.submit(tag, build)
+            prog.media.submit(tag, build)
         else:
             try:
                 prog.show_overlay(build(), i)
@@ -100,9 +103,7 @@ def speak_reply(prog, reply: Reply, i: int) -> None:
         name = "INSERT_PLAY_SCRIPT"
     raw = params.model_dump(mode="json", exclude_none=True)
     cmd = Command(name, params, reply.reply_id, "AUTO", raw)
-    record = {"command_id": cmd.command_id, "command": name, "params": raw, "source": "AUTO"}
-    prog.insert_log.append(record)
-    prog._waiting[cmd.command_id] = record
+    commands.register_insert(prog, cmd)
     prog.auto_reply = cmd.command_id
     if reply.layers:
         show_layers(prog, reply.layers, i, rule_index=reply.rule_index, reply_id=reply.reply_id)
