@@ -23,7 +23,6 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from render.errors import OutputError
 
 log = logging.getLogger(__name__)
-_STOP = object()
 
 
 def sign(url: str, key: str, now: float | None = None) -> tuple[str, str]:
@@ -52,11 +51,12 @@ def callback_request(config, body: dict, now: float | None = None) -> tuple[str,
 class Poster:
     """POSTs JSON bodies to one callback URL from a background thread, signed under a
     LiveEventCallBackConfig's auth_type; a slow or absent receiver never blocks `send`, a full
-    queue drops (logged), failures are logged, never fatal."""
+    queue drops (logged), failures are logged, never fatal, and `close` keeps its deadline."""
 
     def __init__(self, config, *, timeout: float = 5.0, maxsize: int = 1000, what: str = "callback"):
         self._config, self._timeout, self._what = config, timeout, what
         self._q: queue.Queue = queue.Queue(maxsize=maxsize)
+        self._until: float | None = None  # set by close: send what is queued until then, then stop
         self._thread = threading.Thread(target=self._loop, name=f"{what}s", daemon=True)
         self._thread.start()
 
@@ -70,20 +70,29 @@ class Poster:
         import httpx
 
         with httpx.Client(timeout=self._timeout) as client:
-            while (body := self._q.get()) is not _STOP:
-                url, headers = callback_request(self._config, body)
+            while True:
                 try:
+                    body = self._q.get(timeout=0.1)
+                except queue.Empty:
+                    if self._until is not None:
+                        return
+                    continue
+                if self._until is not None and time.monotonic() > self._until:
+                    return
+                try:
+                    url, headers = callback_request(self._config, body)
                     r = client.post(url, content=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
                     if r.status_code >= 400:
                         log.warning("%s %s answered HTTP %s", self._what, urlsplit(url).netloc, r.status_code)
-                except httpx.HTTPError as e:
-                    log.warning("%s to %s failed: %s", self._what, urlsplit(url).netloc, e)
+                except Exception as e:  # noqa: BLE001 -- a bad URL or a dead receiver never stops the show
+                    log.warning("%s to %s failed: %s", self._what, urlsplit(self._config.live_event_type_callback_url
+                                                                           or "").netloc, e)
 
     def close(self, wait: float = 5.0) -> None:
-        """Sends what is queued (for at most `wait` s), then stops the thread."""
+        """Sends what is queued for at most `wait` s (and the request under way), then stops."""
         if self._thread is not None:
-            self._q.put(_STOP)
-            self._thread.join(wait)
+            self._until = time.monotonic() + wait
+            self._thread.join(wait + self._timeout)
             self._thread = None
 
 

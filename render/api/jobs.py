@@ -10,8 +10,9 @@ The runner thread spawns queued jobs (-> PROCESSING), polls its workers and ends
 from the outcome the worker writes (render.control.worker.write_result: result.json in the job
 folder): SUCCEED; FAILED with its error_info, or when no output ever connected; CANCELED when
 stopped. A worker that wrote no outcome: exit 0 -> SUCCEED, else FAILED (its `MSS.xxx message`
-stderr lines, else the exit status). The runner also ends a job FAILED on an overrun of its
-duration, when no output has been connected for max_exception_waiting_duration (from the
+stderr lines, else the exit status). The worker ends itself under the room's exit policy
+(max_live_duration with its auto_stop_mode, changed live by RESET_EXIT_CONFIG). The runner ends a
+job FAILED when no output has been connected for max_exception_waiting_duration (from the
 worker's RTMP_STREAM_STATE_CHANGE events), and when the worker stops answering the pings of its
 job channel (hung, or stopped: SIGKILL). `runner.link(job_id)` is that channel (render.control.channel)
 for the API's commands and event reports.
@@ -104,13 +105,6 @@ def mask_keys(text: str, spec: dict) -> str:
     return text
 
 
-def job_duration(spec: dict) -> float | None:
-    """play_policy.live_exit_config.max_live_duration (hours; 0 or absent: until the script ends)."""
-    exit_config = (spec.get("play_policy") or {}).get("live_exit_config") or {}
-    hours = exit_config.get("max_live_duration") or 0
-    return float(hours) * 3600 if isinstance(hours, (int, float)) and hours > 0 else None
-
-
 def exception_wait(spec: dict, default_minutes: int, minute: float) -> float | None:
     """Seconds without a connected output that end the job (max_exception_waiting_duration,
     minutes; absent: the default; 0: no limit)."""
@@ -162,10 +156,9 @@ class Worker:
     room_type: str
     project_id: str
     room_id: str
-    deadline: float | None = None  # monotonic; None: no duration limit
     stop_requested: bool = False
     term_sent_at: float | None = None
-    reason: tuple[str, str] | None = None  # error forced by the runner (overrun, hung, no output)
+    reason: tuple[str, str] | None = None  # error forced by the runner (hung, no output)
     spec: dict | None = None  # the room pushed (its stream keys are masked in what is logged)
     link: JobLink | None = None  # the job channel
     spawned_at: float = 0.0  # monotonic
@@ -190,6 +183,20 @@ class Worker:
             self.ever_connected, self.unconnected_since = True, None
         elif self.unconnected_since is None:
             self.unconnected_since = time.monotonic()
+
+
+def _http_url(value) -> bool:
+    """An http(s) URL with a host that parses (a callback the worker can post to)."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 -- raises ValueError on a port out of range
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def private_dir(path: Path) -> Path:
@@ -266,7 +273,7 @@ class JobRunner:
             spec["interaction_rules"] = expand_groups(self.store, project_id, spec["interaction_rules"],
                                                       "interaction_rules")
         callback = spec.get("interaction_callback_url")
-        if callback is not None and not (isinstance(callback, str) and callback.startswith(("http://", "https://"))):
+        if callback is not None and not _http_url(callback):
             raise SpecError(f"interaction_callback_url: {callback!r} is not an http:// or https:// URL")
         effective, _ = validate_room(spec)
         if not spec.get("output_urls"):
@@ -365,9 +372,8 @@ class JobRunner:
                 "--live-view",
                 str(folder / "liveview.jpg"),
             ]
-            duration = job_duration(spec)
-            if duration:
-                cmd += ["--duration", f"{duration:g}"]
+            # no --duration: the worker's programme follows play_policy.live_exit_config itself
+            # (max_live_duration with its auto_stop_mode, and RESET_EXIT_CONFIG while live)
             cmd += ["--room-id", job["room_id"], "--job-id", job["job_id"], "--control", str(folder), "-q"]
             if self.settings.push_retries is not None:
                 cmd += ["--retries", str(self.settings.push_retries)]
@@ -389,11 +395,10 @@ class JobRunner:
                 job, "FAILED", ("MSS.00000004", (f"Internal Error: cannot start the live push worker ({e})"))
             )
             return
-        now = time.monotonic()
-        deadline = now + duration + self.settings.overrun_grace if duration else None
+        now = time.monotonic()  # no deadline: the worker ends itself (exit policy); pings find a hung one
         ctl = self.settings.control
         worker = Worker(
-            job["job_id"], proc, folder, job["room_type"], job["project_id"], job["room_id"], deadline,
+            job["job_id"], proc, folder, job["room_type"], job["project_id"], job["room_id"],
             spawned_at=now, exception_wait=exception_wait(spec, ctl.default_exception_wait, ctl.minute),
             spec=spec,
         )
@@ -418,14 +423,6 @@ class JobRunner:
                         and now - worker.term_sent_at > self.settings.stop_timeout
                     ):
                         worker.proc.kill()
-                    elif (
-                        worker.deadline is not None and now > worker.deadline and worker.term_sent_at is None
-                    ):
-                        worker.reason = (
-                            "MSS.00000004",
-                            ("Internal Error: the live push ran past its duration and was stopped"),
-                        )
-                        self._terminate(worker)
                     elif worker.term_sent_at is None and worker.reason is None:
                         self._watch(worker, now)
                     continue

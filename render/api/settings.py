@@ -40,7 +40,6 @@ class Settings:
     worker_command: list[str] = field(default_factory=push_command)  # test seam
     work_dir: Path | None = None  # per-job room file, events, stderr; default: <db dir>/jobs
     stop_timeout: float = 15.0  # SIGTERM -> SIGKILL after this many seconds
-    overrun_grace: float = 120.0  # a job with a duration is killed this long after it
     push_retries: int | None = None  # --retries of the push (None: the push's default)
     poll_interval: float = 0.2  # how often the runner looks at its workers
     max_body_bytes: int = 8 * 1024 * 1024  # larger bodies: 413, refused while they arrive

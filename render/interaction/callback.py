@@ -8,15 +8,12 @@ caller, and failures are logged, never fatal.
 from __future__ import annotations
 
 import json
-import logging
 
 from render.callbacks import Poster
 from render.interaction.actions import Callback
 from render.spec.models import LiveEventCallBackConfig
 
-log = logging.getLogger(__name__)
 EVENT_TYPE = "INTERACTION_RULE_HIT"
-_STOP = object()
 
 
 def rule_hit_body(room_id: str, job_id: str, rule, event, reply_texts: list[str]) -> dict:

@@ -92,9 +92,9 @@ def test_success_with_overrides(tmp_path):
         ]
         assert seen["room"]["video_config"]["width"] == 720  # not overridden: the room's
         argv = seen["argv"]
-        assert (
-            argv[argv.index("--duration") + 1] == "3600" and argv[argv.index("--job-id") + 1] == job["job_id"]
-        )
+        assert argv[argv.index("--job-id") + 1] == job["job_id"]
+        assert "--duration" not in argv  # the worker's programme applies max_live_duration and its stop mode
+        assert seen["room"]["play_policy"]["live_exit_config"]["max_live_duration"] == 1
         listed = c.get(f"/smart-live-rooms/{room_id}/smart-live-jobs").json()
         assert listed["count"] == 1 and listed["smart_live_jobs"][0]["job_id"] == job["job_id"]
         everywhere = c.get("/smart-live-jobs", params={"state": "SUCCEED"}).json()

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from render.api import default_db_path, make_settings
-from render.api.jobs import error_from_stderr, job_duration, job_spec
+from render.api.jobs import error_from_stderr, job_spec
 from render.errors import SpecError
 
 
@@ -42,8 +42,7 @@ def test_job_spec_overrides_and_duration():
     )
     assert spec["output_urls"] == ["rtmp://b/live"] and spec["room_name"] == "r" and spec["priv_data"] == "x"
     assert room["output_urls"] == ["rtmp://a/live"]  # the stored room is untouched
-    assert job_duration(spec) == 7200 and job_duration(room) is None
-    assert job_duration({"play_policy": {"live_exit_config": {"max_live_duration": 0}}}) is None
+    assert spec["play_policy"]["live_exit_config"]["max_live_duration"] == 2  # the worker's programme applies it
 
 
 def test_error_from_stderr():
