@@ -122,6 +122,8 @@ def fetch(url: str, cache_dir: Path, *, kind: str, field: str, policy, limits: L
 
     target, meta_path = _cache_paths(url, Path(cache_dir))
     meta = _read_meta(meta_path) if target.is_file() else {}
+    if meta:  # a cached copy obeys the policy too (the cache is shared with the CLI's rooms)
+        check_url(url, field, policy, must_resolve=False)
     if meta and time.time() - meta.get("fetched", 0) < (meta.get("max_age") or 0):
         _touch(target, meta_path)
         return target

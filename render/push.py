@@ -62,9 +62,16 @@ def read_commands(prog, stream, where: str, stop_event: threading.Event, say) ->
     `at` applies at once): a live control channel. A bad line is reported; the show goes on."""
     from render.programme.timeline import parse_entry
 
-    for n, line in enumerate(stream, 1):
-        if stop_event.is_set():
+    n = 0
+    while not stop_event.is_set():
+        try:
+            line = stream.readline()
+        except (UnicodeDecodeError, OSError) as e:
+            say(f"MSS.00000002 Invalid body: {where}:{n + 1}: not UTF-8 text ({e}); {where} is no longer read")
             return
+        if not line:
+            return
+        n += 1
         try:
             entry = parse_entry(line, f"{where}:{n}")
         except RenderError as e:
@@ -137,14 +144,19 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
                          progress=None if quiet else (lambda m: say(f"preparing: {m}")),
                          max_live_seconds=max_live_seconds, interaction_callback_url=interaction_callback_url)
         prog.on_refresh_outputs = refresh_outputs
-        if channel is not None:
-            channel.attach(prog)
         if on_programme is not None:
             on_programme(prog, sink)
         if events_in is not None:
             stream = sys.stdin if events_in == "-" else open(events_in, encoding="utf-8")  # noqa: SIM115
             threading.Thread(target=read_commands, args=(prog, stream, "stdin" if events_in == "-" else events_in,
                                                          stop_event, say), name="events-in", daemon=True).start()
+
+        def started(encoder) -> None:
+            """The outputs are connected and frames are about to flow: commands are taken from now
+            on (before, the channel answers 409 "still preparing" rather than letting them wait)."""
+            live["encoder"] = encoder
+            if channel is not None:
+                channel.attach(prog)
 
         def next_frame(i: int):
             frame = prog.next_frame()
@@ -162,7 +174,7 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
             watcher.start()
             stats = run_live(next_frame, settings, outputs, duration=duration, stop_event=stop_event,
                              on_status=(lambda s: None) if quiet else None, on_pushed=on_pushed,
-                             on_encoder=lambda enc: live.__setitem__("encoder", enc))
+                             on_encoder=started)
         if all_given_up(outputs):
             reasons = "; ".join(str(o.failure) for o in outputs if o.failure)
             raise OutputError(f"every output gave up: {reasons}")

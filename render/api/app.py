@@ -153,6 +153,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def render_error(request: Request, err: RenderError):
         if err.http_status >= 500:
             log.error("request %s: %s", request.scope.get(REQUEST_ID), err.message)
+            if getattr(err, "public", False):  # says what failed without internals (a worker too slow)
+                return error_response(err)
             return error_response(InternalError())
         return error_response(err)
 

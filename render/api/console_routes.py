@@ -161,7 +161,8 @@ def install_console(app: FastAPI, settings: Settings, store: Store, authorize,
         async def stream():
             deadline = time.monotonic() + stream_seconds
             yield "retry: 1000\n\n"
-            if store.job(job_id)["state"] in ENDED:  # nothing more will come: what is kept, then end
+            job = store.job(job_id)
+            if job is None or job["state"] in ENDED:  # nothing more will come: what is kept, then end
                 for seq, line in hub.history(job_id, after):
                     yield f"id: {seq}\ndata: {json.dumps(line, ensure_ascii=False)}\n\n"
                 yield "event: end\ndata: {}\n\n"

@@ -452,7 +452,7 @@ class JobRunner:
                                        f"{ctl.ping_timeout:g} s (hung or stopped) and was killed", kill=True)
         elif (worker.exception_wait is not None and worker.unconnected_since is not None
               and now - worker.unconnected_since > worker.exception_wait):
-            states = ", ".join(f"{k.rsplit('/', 1)[0]} {v}" for k, v in worker.outputs.items())
+            states = ", ".join(f"{k.rsplit('/', 1)[0]} {v}" for k, v in dict(worker.outputs).items())
             self._fail_running(worker, f"no output connected for {worker.exception_wait / 60:g} min "
                                        f"(max_exception_waiting_duration): {states}")
 
@@ -480,7 +480,7 @@ class JobRunner:
         elif result is not None:
             state, error = outcome(result)
         elif rc == 0 and worker.outputs and not worker.ever_connected:
-            states = ", ".join(f"{k.rsplit('/', 1)[0]} {v}" for k, v in worker.outputs.items())
+            states = ", ".join(f"{k.rsplit('/', 1)[0]} {v}" for k, v in dict(worker.outputs).items())
             state, error = "FAILED", ("MSS.00000004", f"Internal Error: no output ever connected ({states})")
         elif rc == 0:
             state, error = "SUCCEED", None

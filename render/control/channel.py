@@ -46,7 +46,10 @@ EVENT_BUFFER = 2000  # event lines kept while no server is connected
 
 
 class ChannelError(InternalError):
-    """The worker did not answer (not connected, connection lost, or too slow)."""
+    """The worker did not answer (not connected, connection lost, or too slow); its message is
+    shown to the API's caller (it names the operation and the wait, nothing internal)."""
+
+    public = True
 
 
 def error_class(code: str) -> type[RenderError]:
@@ -231,6 +234,9 @@ class Listener:
     def _serve(self, conn: _Conn) -> None:
         try:
             for msg in _lines(conn.sock):
+                if isinstance(msg, dict) and msg.get("op") == "ping":  # answered here: never queued
+                    self._answer(conn, msg)                          # behind slow commands
+                    continue
                 try:
                     self._pool.submit(self._answer, conn, msg)
                 except RuntimeError:  # pool shut down: the worker is ending
