@@ -6,9 +6,9 @@ A push worker writes its event lines to <jobs_dir>/<job_id>/events.jsonl (--even
 feed reads what is new every `interval` seconds and publishes each complete line, and publishes
 a JOB_STATE line {state, error_info?} whenever a job's state changes. The file stays open while
 the job runs, so the lines written just before the runner removes the job's folder are still
-read (an unlinked file stays readable through an open handle). Once the worker<->server
-channel delivers events itself (it calls hub.publish), the file reading can go; the job states
-stay useful.
+read (an unlinked file stays readable through an open handle). The job channel delivers the
+same lines to the runner (Worker.on_event); the console reads the file so that a job's log
+survives a server restart while its worker still writes.
 """
 
 from __future__ import annotations

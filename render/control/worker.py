@@ -2,8 +2,8 @@
 structured outcome the server reads when the worker ends.
 
     ch = serve_channel(control_dir / SOCKET)     # early: pings answer while the live prepares
-    prog = Programme(..., on_event=ch.emit)      # event lines go to the server too
-    ch.attach(prog)                              # from now on commands, events, inserts are served
+    sink.subscribe(ch.emit)                      # event lines go to the server too
+    ch.attach(prog)                              # once frames flow: commands, events, inserts served
     ...
     write_result(control_dir / RESULT, state="SUCCEED", frames=n, outputs=outputs)
     ch.close()
@@ -33,7 +33,7 @@ COMMAND_TIMEOUT = 10.0  # s the frame loop may take to take a command
 
 
 class ProgrammeHandler:
-    """Maps channel ops onto a Programme (PROGRAMME_API.md); None until `attach`."""
+    """Maps channel ops onto a Programme (submit, report, inserts); None until `attach`."""
 
     def __init__(self, programme=None):
         self.programme = programme
