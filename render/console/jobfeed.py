@@ -7,8 +7,8 @@ feed reads what is new every `interval` seconds and publishes each complete line
 a JOB_STATE line {state, error_info?} whenever a job's state changes. The file stays open while
 the job runs, so the lines written just before the runner removes the job's folder are still
 read (an unlinked file stays readable through an open handle). The job channel delivers the
-same lines to the runner (Worker.on_event); the console reads the file so that a job's log
-survives a server restart while its worker still writes.
+same lines to the runner (Worker.on_event); the console reads the file, whose order and
+completeness do not depend on a connection.
 """
 
 from __future__ import annotations
