@@ -57,6 +57,17 @@ def output_seconds(path: Path) -> float:
         return float(v.frames / v.average_rate) if v.frames else float(c.duration / 1e6)
 
 
+def paired(ours: list[str], reference: list[str], runs: int) -> tuple[float, float]:
+    """Median walls of `runs` alternating runs of two commands, after one warm-up of ours (the
+    TTS cache and the page cache, as a user's second render)."""
+    timed(ours)
+    a, b = [], []
+    for _ in range(runs):
+        a.append(timed(ours))
+        b.append(timed(reference))
+    return statistics.median(a), statistics.median(b)
+
+
 def write_timeline(path: Path) -> Path:
     """20 inserted lines (INSERT) and 20 overlays (an image, 0.8 s each) over 20 s."""
     lines = []
@@ -80,13 +91,8 @@ def main() -> int:
     ours_out = REF / "ours.mp4"
     preview = [*SMARTLIVE, "preview", str(room), "-o", str(ours_out), "--quiet"]
     reference = ["sh", str(SHARED / "ffmpeg-reference.sh"), str(REF), "tuned"]
-    timed(preview)  # warm: the TTS cache and the page cache, as a user's second render
-    ours, ref = [], []
-    for _ in range(args.runs):
-        ours.append(timed(preview))
-        ref.append(timed(reference))
+    o, r = paired(preview, reference, args.runs)
     seconds = output_seconds(ours_out)
-    o, r = statistics.median(ours), statistics.median(ref)
     ratio = (o / seconds) / (r / REF_SECONDS)
     result = {"output_seconds": round(seconds, 2), "ours_wall_s": round(o, 2), "reference_wall_s": round(r, 2),
               "ours_realtime": round(seconds / o, 2), "reference_realtime": round(REF_SECONDS / r, 2),
@@ -98,13 +104,8 @@ def main() -> int:
         tl = write_timeline(REF / "timeline.jsonl")
         steered_out = REF / "steered.mp4"
         steered = [*SMARTLIVE, "preview", str(room), "-o", str(steered_out), "--quiet", "--events-in", str(tl)]
-        timed(steered)
-        st, rt = [], []
-        for _ in range(args.runs):
-            st.append(timed(steered))
-            rt.append(timed(reference))
+        so, sr = paired(steered, reference, args.runs)
         ss = output_seconds(steered_out)
-        so, sr = statistics.median(st), statistics.median(rt)
         sratio = (so / ss) / (sr / REF_SECONDS)
         result.update(steered_wall_s=round(so, 2), steered_output_s=round(ss, 2), steered_ratio=round(sratio, 3))
         print(f"steered preview   : {so:6.2f} s for {ss:.1f} s of video (20 inserts + 20 overlays); "
