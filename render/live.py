@@ -26,6 +26,11 @@ from render.timebase import frames_for
 
 _END = object()
 
+# Frames the producer renders ahead of the wall clock (bench/density.py, react.py): each one
+# adds 1/fps to the delay between a change of the programme and the picture on the wire, and
+# absorbs that much jitter of the renderer before a frame goes out late.
+LEAD_FRAMES = 4
+
 
 @dataclass
 class LiveStatus:
@@ -143,7 +148,7 @@ class _Producer:
 
 def run_live(next_frame, settings: EncodeSettings, outputs, *, duration: float | None = None,
              stop_event: threading.Event | None = None, on_status=None,
-             status_interval: float = 1.0, ahead_frames: int = 4, connect_wait: float = 10.0,
+             status_interval: float = 1.0, ahead_frames: int | None = None, connect_wait: float = 10.0,
              clock=time.monotonic) -> LiveStats:
     """Push frames to `outputs` at the frame rate of the wall clock; see the module doc."""
     stop_event = stop_event or threading.Event()
@@ -156,7 +161,7 @@ def run_live(next_frame, settings: EncodeSettings, outputs, *, duration: float |
     except BaseException:
         encoder.abort()
         raise
-    producer = _Producer(next_frame, ahead_frames)
+    producer = _Producer(next_frame, LEAD_FRAMES if ahead_frames is None else ahead_frames)
     stats = LiveStats()
     lateness = LatenessHistogram()
     window: list[float] = []

@@ -1,6 +1,7 @@
 """A room as a live stream: the Show's frames, paced by the wall clock, to RTMP outputs."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import signal
@@ -11,6 +12,7 @@ from pathlib import Path
 from render.assets import AssetLibrary
 from render.errors import OutputError, SpecError
 from render.callbacks import EventSink
+from render.encode import LIVE
 from render.live import LiveStats, run_live
 from render.preview import encode_settings
 from render.sinks import RtmpOutput, all_given_up
@@ -63,7 +65,7 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
          stop_event: threading.Event | None = None, quiet: bool = False) -> LiveStats:
     from render.show import Show
 
-    settings = encode_settings(loaded)
+    settings = dataclasses.replace(encode_settings(loaded), profile=LIVE)
     if not loaded.room.scene_scripts:
         raise SpecError("scene_scripts: the room has no scene to render")
     fps, clock = settings.fps, {"frame": 0}
