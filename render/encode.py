@@ -83,8 +83,10 @@ _VPX = {"deadline": "good", "cpu-used": "2", "qmin": "0", "lag-in-frames": "0", 
 FILE = Profile("file", x264={"preset": "veryfast"}, vpx=dict(_VPX))
 # Live: slice threads, no B-frames and 5 frames of lookahead: the first packet 5 frames after
 # its frame instead of 19, at less CPU and the same PSNR; the rate bounded by a 1 s VBV buffer
-# (maxrate = bitrate), as RTMP platforms expect; a keyframe every 2 s.
-LIVE = Profile("live", x264={"preset": "veryfast", "tune": "zerolatency", "rc-lookahead": "5", "bf": "0"},
+# (maxrate = bitrate) and a keyframe every 2 s exactly (no scene-cut keyframes), as RTMP
+# platforms expect.
+LIVE = Profile("live", x264={"preset": "veryfast", "tune": "zerolatency", "rc-lookahead": "5", "bf": "0",
+                                 "sc_threshold": "0"},
                vpx=dict(_VPX), threads="SLICE", vbv=1.0)
 PROFILES = {p.name: p for p in (FILE, LIVE)}
 
@@ -125,6 +127,14 @@ class EncodeSettings:
     @property
     def keyint(self) -> int:
         return self.gop or max(1, round(self.profile.keyint_seconds * self.fps))
+
+    @property
+    def vbv_kbps(self) -> tuple[int, int] | None:
+        """(maxrate, bufsize) in kbit/s under the profile's VBV, or None: any 1 s of the stream
+        then carries at most maxrate + bufsize kbit of video."""
+        if self.profile.vbv is None:
+            return None
+        return self.bitrate_kbps, round(self.bitrate_kbps * self.profile.vbv)
 
     @property
     def samples_per_frame(self) -> int:
@@ -201,10 +211,10 @@ class Templates:
 
 
 def _video_options(s: EncodeSettings) -> dict[str, str]:
-    p = s.profile
-    opts = dict(p.x264 if s.codec == "H264" else p.vpx)
-    if p.vbv is not None:  # maxrate = the bitrate; the buffer in seconds of it
-        opts.update(maxrate=f"{s.bitrate_kbps}k", bufsize=f"{round(s.bitrate_kbps * p.vbv)}k")
+    opts = dict(s.profile.x264 if s.codec == "H264" else s.profile.vpx)
+    if s.vbv_kbps is not None:
+        maxrate, bufsize = s.vbv_kbps
+        opts.update(maxrate=f"{maxrate}k", bufsize=f"{bufsize}k")
     return opts
 
 
