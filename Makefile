@@ -54,6 +54,8 @@ bench: setup
 	$(BIN)/python bench/compose.py
 	$(BIN)/python bench/preview.py
 	$(BIN)/python bench/live.py
+	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/density.py
 
 lint: setup
 	$(BIN)/ruff check render tests bench tools
