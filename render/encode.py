@@ -81,12 +81,13 @@ _VPX = {"deadline": "good", "cpu-used": "2", "qmin": "0", "lag-in-frames": "0", 
 # Files: speed and quality for a whole file, delay does not matter (x264 as ffmpeg's reference
 # graph runs it: veryfast, frame threads, 10 frames of lookahead, B-frames).
 FILE = Profile("file", x264={"preset": "veryfast"}, vpx=dict(_VPX))
-# Live: slice threads, no B-frames and 5 frames of lookahead: the first packet 5 frames after
-# its frame instead of 19, at less CPU and the same PSNR; the rate bounded by a 1 s VBV buffer
-# (maxrate = bitrate) and a keyframe every 2 s exactly (no scene-cut keyframes), as RTMP
-# platforms expect.
+# Live: slice threads, no B-frames, 5 frames of lookahead with macroblock-tree rate control
+# (which tune zerolatency turns off; it is worth 2.2 dB on a still room at 1500 kbit/s): the
+# first packet 5 frames after its frame instead of 19, for less CPU. The rate is bounded by a
+# 1 s VBV buffer (maxrate = bitrate) and a keyframe comes every 2 s exactly (no scene-cut
+# keyframes), as RTMP platforms expect.
 LIVE = Profile("live", x264={"preset": "veryfast", "tune": "zerolatency", "rc-lookahead": "5", "bf": "0",
-                                 "sc_threshold": "0"},
+                             "sc_threshold": "0", "x264-params": "mbtree=1"},
                vpx=dict(_VPX), threads="SLICE", vbv=1.0)
 PROFILES = {p.name: p for p in (FILE, LIVE)}
 
