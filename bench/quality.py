@@ -217,12 +217,14 @@ def main(argv=None) -> int:
               f"{r['keyframe_bytes_vs_next4']:.2f}x next 4  delay {delay} frames", flush=True)
     by = {(r["codec"], r["profile"], r["target_kbps"]): r for r in results}
     for (codec, name, kbps), r in by.items():
-        if codec == "VP8" and ("H264", name, kbps) in by:
-            gap = by[("H264", name, kbps)]["psnr_mean"] - r["psnr_mean"]
-            good = gap <= VP8_GAP_DB
-            ok &= good
-            print(f"VP8 vs H264 ({name}) at {kbps} kbit/s: mean PSNR {gap:+.2f} dB below H264 (target <= "
-                  f"{VP8_GAP_DB}) {'ok' if good else 'MISSED'}")
+        for h264 in ("file", name) if codec == "VP8" else ():  # VP8 makes files: FILE's H264 is its peer
+            if ("H264", h264, kbps) in by:
+                gap = by[("H264", h264, kbps)]["psnr_mean"] - r["psnr_mean"]
+                good = gap <= VP8_GAP_DB
+                ok &= good
+                print(f"VP8 vs H264 ({h264}) at {kbps} kbit/s: mean PSNR {gap:+.2f} dB below H264 (target <= "
+                      f"{VP8_GAP_DB}) {'ok' if good else 'MISSED'}")
+                break
         if codec == "H264" and name != "file" and ("H264", "file", kbps) in by:
             ref = by[("H264", "file", kbps)]
             print(f"H264 {name} vs ffmpeg's x264 settings (file profile) at {kbps} kbit/s: PSNR "
