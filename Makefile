@@ -61,6 +61,8 @@ bench: setup
 	$(BIN)/python bench/compose.py
 	$(BIN)/python bench/preview.py --timeline
 	$(BIN)/python bench/live.py
+	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/density.py
 	$(BIN)/python bench/react.py
 	$(BIN)/python bench/interaction.py
 	$(BIN)/python bench/liveview.py

@@ -18,7 +18,7 @@ import io
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import av
@@ -38,6 +38,62 @@ _ABORT = object()
 
 
 @dataclass(frozen=True)
+class Profile:
+    """How the encoders trade speed, delay and picture (chosen by bench/quality.py, density.py
+    and react.py; docs/encode.md has the table of what was tried).
+
+    x264: libx264 options (preset, x264-params, ...); threads: "FRAME" or "SLICE" (x264's
+    threading; frame threads delay the output by thread_count - 1 frames); thread_count 0 lets
+    x264 choose (1.5 x cores). vbv: VBV buffer in seconds of the bitrate, with maxrate = the
+    bitrate (None: no VBV). vpx: libvpx VP8 options. keyint_seconds: keyframe interval when
+    EncodeSettings.gop is not given."""
+
+    name: str
+    x264: dict[str, str]
+    vpx: dict[str, str]
+    threads: str = "FRAME"
+    thread_count: int = 0
+    vbv: float | None = None
+    keyint_seconds: float = 2.0
+
+    def with_options(self, **changes) -> Profile:
+        """A copy with some fields replaced; "x264.NAME" / "vpx.NAME" keys change one option
+        (value None removes it)."""
+        fields, x264, vpx = {}, dict(self.x264), dict(self.vpx)
+        for key, value in changes.items():
+            group, _, opt = key.partition(".")
+            if opt and group in ("x264", "vpx"):
+                target = x264 if group == "x264" else vpx
+                if value is None:
+                    target.pop(opt, None)
+                else:
+                    target[opt] = str(value)
+            else:
+                fields[key] = value
+        return replace(self, x264=x264, vpx=vpx, **fields)
+
+
+# VP8 (files only: RTMP carries H264): libvpx's "good" deadline at cpu-used 2. At cpu-used >= 4
+# (and in "realtime") every keyframe came out at the worst quantizer, 10-14 dB below the frames
+# around it; at cpu-used 2 the keyframes after the first 8 s still sank 11 dB until qmax 16
+# bounded them (2.2 dB). qmin 0 lets a still picture reach H264's PSNR at the same bitrate.
+_VPX = {"deadline": "good", "cpu-used": "2", "qmin": "0", "qmax": "16", "lag-in-frames": "0", "auto-alt-ref": "0"}
+
+# Files: speed and quality for a whole file, delay does not matter (x264 as ffmpeg's reference
+# graph runs it: veryfast, frame threads, 10 frames of lookahead, B-frames).
+FILE = Profile("file", x264={"preset": "veryfast"}, vpx=dict(_VPX))
+# Live: slice threads, no B-frames, 5 frames of lookahead with macroblock-tree rate control
+# (which tune zerolatency turns off; it is worth 2.2 dB on a still room at 1500 kbit/s): the
+# first packet 5 frames after its frame instead of 19, for less CPU. The rate is bounded by a
+# 1 s VBV buffer (maxrate = bitrate) and a keyframe comes every 2 s exactly (no scene-cut
+# keyframes), as RTMP platforms expect.
+LIVE = Profile("live", x264={"preset": "veryfast", "tune": "zerolatency", "rc-lookahead": "5", "bf": "0",
+                             "sc_threshold": "0", "x264-params": "mbtree=1"},
+               vpx=dict(_VPX), threads="SLICE", vbv=1.0)
+PROFILES = {p.name: p for p in (FILE, LIVE)}
+
+
+@dataclass(frozen=True)
 class EncodeSettings:
     codec: str
     width: int
@@ -46,7 +102,8 @@ class EncodeSettings:
     bitrate_kbps: int = 4000
     sample_rate: int = SAMPLE_RATE
     audio_bitrate_kbps: int = 128
-    gop: int | None = None  # frames between keyframes; None = 2 s (quick RTMP reconnects)
+    gop: int | None = None  # frames between keyframes; None = the profile's (2 s: quick RTMP reconnects)
+    profile: Profile = FILE
 
     def __post_init__(self):
         codec = getattr(self.codec, "value", self.codec)  # accept the spec's str Enum
@@ -71,7 +128,15 @@ class EncodeSettings:
 
     @property
     def keyint(self) -> int:
-        return self.gop or 2 * self.fps
+        return self.gop or max(1, round(self.profile.keyint_seconds * self.fps))
+
+    @property
+    def vbv_kbps(self) -> tuple[int, int] | None:
+        """(maxrate, bufsize) in kbit/s under the profile's VBV, or None: any 1 s of the stream
+        then carries at most maxrate + bufsize kbit of video."""
+        if self.profile.vbv is None:
+            return None
+        return self.bitrate_kbps, round(self.bitrate_kbps * self.profile.vbv)
 
     @property
     def samples_per_frame(self) -> int:
@@ -124,7 +189,8 @@ class Templates:
         vc.bit_rate = settings.bitrate_kbps * 1000
         vc.gop_size = settings.keyint
         if settings.codec == "H264":
-            vc.thread_type = "FRAME"  # PyAV's default slice threading measured 1.4x slower
+            vc.thread_type = settings.profile.threads  # PyAV's default is SLICE
+            vc.thread_count = settings.profile.thread_count
         else:
             vc.thread_count = 2
         a = self._holder.add_stream(aname, rate=settings.sample_rate)
@@ -147,10 +213,11 @@ class Templates:
 
 
 def _video_options(s: EncodeSettings) -> dict[str, str]:
-    if s.codec == "H264":
-        return {"preset": "veryfast"}
-    # VP8: realtime deadline, fast cpu-used, bitrate-constrained
-    return {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0", "auto-alt-ref": "0"}
+    opts = dict(s.profile.x264 if s.codec == "H264" else s.profile.vpx)
+    if s.vbv_kbps is not None:
+        maxrate, bufsize = s.vbv_kbps
+        opts.update(maxrate=f"{maxrate}k", bufsize=f"{bufsize}k")
+    return opts
 
 
 class Encoder:

@@ -1,6 +1,7 @@
 """A room as a live stream: the programme's frames, paced by the wall clock, to RTMP outputs."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import signal
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from render.assets import AssetLibrary
 from render.callbacks import EventSink
+from render.encode import LIVE
 from render.errors import OutputError, RenderError, SpecError
 from render.live import LiveStats, run_live
 from render.preview import encode_settings
@@ -92,7 +94,7 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
     encoder."""
     from render.programme import Programme
 
-    settings = encode_settings(loaded)
+    settings = dataclasses.replace(encode_settings(loaded), profile=LIVE)
     if not loaded.room.scene_scripts:
         raise SpecError("scene_scripts: the room has no scene to render")
     fps, clock = settings.fps, {"frame": 0}

@@ -1,0 +1,174 @@
+"""Rooms per machine: N live rooms pushed at once, beside N of ffmpeg's tuned graph.
+
+    python bench/density.py [--seconds 60] [--rooms 1,2,3,4] [--set x264.OPTION=V ...] [--lead 4]
+
+Builds the reference workload (../shared/bench/make_media.py) into bench/.ref, starts one
+nginx-rtmp on a free loopback port, and for each N pushes N copies of the reference room
+(repeat_count -1) at once for --seconds, each in its own process as `smartlive push` runs
+(render.push with the LIVE profile), then runs N of `ffmpeg-reference.sh DIR live URL` at once
+(the tuned graph, -re, FLV to the same server) for as long. Prints for each N: our late frames
+(pushed more than one frame interval after their due time) per room, and the CPU per second of
+stream of both (the CPU of the push itself: speech is cached, the rest is measured), with
+their ratio, and ffmpeg's speed (below 1.00x it could not keep real time). Targets: 3 rooms at
+once with no late frame; our CPU per stream second at most 0.8x ffmpeg's.
+--set and --lead change the LIVE profile and the producer's lead (frames) in the pushers.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
+
+from preview import REF, SHARED, build_reference  # noqa: E402
+
+LATE_TARGET_ROOMS = 3
+RATIO_TARGET = 0.8
+
+
+def endless_room() -> Path:
+    body = json.loads(build_reference().read_text())
+    body["play_policy"]["repeat_count"] = -1
+    path = REF / "reference-room-endless.json"
+    path.write_text(json.dumps(body))
+    return path
+
+
+def child(args) -> int:
+    """One pusher: push the endless room to args.url/args.child, print its figures as JSON."""
+    from quality import parse_sets
+
+    import render.live
+    import render.push
+    from render.assets import AssetLibrary
+    from render.memory import fix_malloc_threshold
+    from render.spec import load_room
+
+    fix_malloc_threshold()  # as `smartlive push` does
+    render.push.LIVE = render.push.LIVE.with_options(**parse_sets(args.set))
+    if args.lead is not None:
+        render.live.LEAD_FRAMES = args.lead
+    loaded = load_room(endless_room())
+    library = AssetLibrary.default(base_dir=loaded.base_dir)
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.monotonic()
+    stats = render.push.push(loaded, library, [(args.url, args.child)], duration=args.seconds, quiet=True)
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    print(json.dumps({"frames": stats.frames, "late": stats.late_frames, "p99_ms": stats.lateness_p99 * 1000,
+                      "max_ms": stats.lateness_max * 1000, "cpu": cpu, "wall": time.monotonic() - t0}))
+    return 0
+
+
+def wait_all(procs) -> list[float]:
+    """Wait for every process; the CPU seconds (user + system) each one used."""
+    cpu = []
+    for p in procs:
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        cpu.append(ru.ru_utime + ru.ru_stime)
+    return cpu
+
+
+def run_ours(n: int, url: str, args) -> dict:
+    extra = [a for s in args.set for a in ("--set", s)] + (["--lead", str(args.lead)] if args.lead is not None else [])
+    procs = [subprocess.Popen([sys.executable, __file__, "--child", f"room{n}-{i}", "--url", url,
+                               "--seconds", str(args.seconds), *extra], stdout=subprocess.PIPE, text=True)
+             for i in range(n)]
+    outs = [p.communicate()[0] for p in procs]
+    bad = [i for i, p in enumerate(procs) if p.returncode]
+    if bad:
+        raise SystemExit(f"pusher(s) {bad} failed")
+    rooms = [json.loads(o.strip().splitlines()[-1]) for o in outs]
+    stream = sum(r["frames"] for r in rooms) / 25
+    return {"late": [r["late"] for r in rooms], "p99_ms": round(max(r["p99_ms"] for r in rooms), 1),
+            "max_ms": round(max(r["max_ms"] for r in rooms), 1),
+            "cpu_per_stream_s": sum(r["cpu"] for r in rooms) / stream}
+
+
+def run_ffmpeg(n: int, url: str, seconds: float, tmp: Path) -> dict:
+    procs, progress = [], []
+    for i in range(n):
+        prog = tmp / f"ff{n}-{i}.progress"
+        progress.append(prog)
+        env = dict(os.environ, DURATION=str(int(seconds)),
+                   FFMPEG=f"ffmpeg -stats_period 0.5 -progress {prog}")  # the script splits $FF
+        procs.append(subprocess.Popen(["sh", str(SHARED / "ffmpeg-reference.sh"), str(REF), "live",
+                                       f"{url}/ff{n}-{i}"], env=env, stderr=subprocess.DEVNULL))
+    t0 = time.monotonic()
+    cpu = wait_all(procs)
+    wall = time.monotonic() - t0
+    if any(p.returncode for p in procs):
+        raise SystemExit("ffmpeg-reference.sh live failed")
+    speeds = []
+    for prog in progress:
+        last = {}
+        for line in prog.read_text().splitlines():
+            k, _, v = line.partition("=")
+            last[k] = v
+        speeds.append(float(last.get("speed", "0x").rstrip("x") or 0))
+    return {"cpu_per_stream_s": sum(cpu) / (n * int(seconds)), "speed": min(speeds), "wall": wall}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--rooms", default="1,2,3,4")
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
+    ap.add_argument("--lead", type=int, default=None, help="producer lead in frames (default render.live's)")
+    ap.add_argument("--no-ffmpeg", action="store_true", help="skip the ffmpeg reference")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--url", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        return child(args)
+    from rtmp_server import RtmpServer, missing
+
+    if missing():
+        raise SystemExit(missing())
+    endless_room()
+    # warm the speech cache so that no pusher synthesizes while others stream
+    subprocess.run([sys.executable, "-m", "render", "frame", str(build_reference()), "-o", str(REF / "warm.png")],
+                   cwd=ROOT, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    results, ok = [], True
+    print(f"{'rooms':>5s} {'late frames per room':>22s} {'p99 ms':>7s} {'ours cpu/s':>10s} "
+          f"{'ffmpeg cpu/s':>12s} {'ratio':>6s} {'ffmpeg speed':>12s}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        # no recording: the server only relays (record all would write N files to disk)
+        with RtmpServer(tmp / "nginx") as srv:
+            srv.conf.write_text(srv.conf.read_text().replace("record all;", "record off;"))
+            srv.stop()
+            srv.start()
+            for n in [int(x) for x in args.rooms.split(",")]:
+                ours = run_ours(n, srv.url, args)
+                ref = None if args.no_ffmpeg else run_ffmpeg(n, srv.url, args.seconds, tmp)
+                ratio = ours["cpu_per_stream_s"] / ref["cpu_per_stream_s"] if ref else None
+                row = {"rooms": n, **{f"ours_{k}": v for k, v in ours.items()},
+                       **({f"ffmpeg_{k}": v for k, v in ref.items()} if ref else {}), "ratio": ratio}
+                results.append(row)
+                if n == LATE_TARGET_ROOMS:
+                    ok &= not any(ours["late"])
+                if ratio is not None:
+                    ok &= ratio <= RATIO_TARGET
+                print(f"{n:5d} {str(ours['late']):>22s} {ours['p99_ms']:7.1f} {ours['cpu_per_stream_s']:10.3f} "
+                      + (f"{ref['cpu_per_stream_s']:12.3f} {ratio:6.2f} {ref['speed']:11.2f}x" if ref else ""),
+                      flush=True)
+    print(f"targets: {LATE_TARGET_ROOMS} rooms with no late frame; CPU per stream second <= "
+          f"{RATIO_TARGET}x ffmpeg's tuned graph")
+    print(json.dumps({"seconds": args.seconds, "set": args.set, "lead": args.lead, "load": os.getloadavg(),
+                      "results": results}))
+    print("all density targets met" if ok else "some density targets missed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
