@@ -168,6 +168,9 @@ def main() -> int:
                 changed.setdefault(msg["reply_id"], line["frame"])
                 if msg.get("rule_index") == "price":
                     replies.append(line["frame"])
+                    reply_ids.append(msg["reply_id"])
+            elif line["event_type"] == "REPLY_COMMAND_FINISH":
+                finished.add(msg["reply_id"])
             elif line["event_type"] == "LAYER_SHOW":
                 changed.setdefault(msg["command_id"], line["frame"])
         sink.subscribe(watch)
@@ -183,6 +186,8 @@ def main() -> int:
     stop = threading.Event()
     result = {}
     replies: list[int] = []      # frames where rule replies started, in order
+    reply_ids: list[str] = []
+    finished: set[str] = set()
     reported: list[float] = []   # wall time each comment entered the programme
     burst_frames: list[int] = []
 
@@ -199,14 +204,16 @@ def main() -> int:
         from render.spec.live_events import ViewerEvent
 
         time.sleep(2)
-        for n in range(args.comments):  # one at a time: each reply heard before the next comment
+        for n in range(args.comments):  # one at a time: each reply heard to its end before the next comment
             seen = len(replies)
             reported.append(time.monotonic())
             prog.report([ViewerEvent(1, {"user": {"name": f"viewer {n}"}, "content": "what is the price?"}, n)])
             deadline = time.monotonic() + 5
             while len(replies) == seen and time.monotonic() < deadline:
                 time.sleep(0.01)
-            time.sleep(1.6)
+            while reply_ids and reply_ids[-1] not in finished and time.monotonic() < deadline + 5:
+                time.sleep(0.01)  # heard to its end: the next reply is not queued behind it
+            time.sleep(0.5)
         burst_frames.append(max(pushed))
         t0 = time.monotonic()
         for k in range(20):  # --burst comments in one second, in 20 reports

@@ -72,12 +72,13 @@ def _remote(layer) -> bool:
     return any(isinstance(r, str) and r.startswith(("http://", "https://")) for r in refs)
 
 
-def _insert(prog, cmd, i: int, *, rule_index: str | None = None) -> str:
+def _insert(prog, cmd, i: int) -> str:
     p = cmd.params
-    role = p.play_role.value
     if cmd.name == "INSERT_PLAY_SCRIPT":
-        text = p.text_config.text
-        prog.prep.submit(("insert", cmd, text), lambda: (prog.synth(text, role, "params.text_config.text"), text))
+        if cmd.command_id in prog._speaking_early:
+            prog._speaking_early.discard(cmd.command_id)
+        else:
+            start_speech(prog, cmd)
     else:
         ref = p.audio_url
         if not ref.startswith(("http://", "https://")):  # a local file or asset: checked now (400)
@@ -85,6 +86,24 @@ def _insert(prog, cmd, i: int, *, rule_index: str | None = None) -> str:
         prog.prep.submit(("insert", cmd, ""), lambda: (prog.load_audio(ref, "params.audio_url"), ""))
     register_insert(prog, cmd)
     return SUCCESS
+
+
+def start_speech(prog, cmd) -> None:
+    """Make the speech of an INSERT_PLAY_SCRIPT (thread-safe: the prep queue)."""
+    text = cmd.params.text_config.text
+    prog.prep.submit(("insert", cmd, text), spoken, prog, text, cmd.params.play_role.value,
+                     "params.text_config.text")
+
+
+def spoken(prog, text: str, role: str, where: str):
+    """The speech of an inserted line: plain text of several sentences is made (and played)
+    sentence by sentence, so the first is heard as soon as it is spoken; SSML as a whole."""
+    from render.interaction.robot import split_sentences
+
+    parts = [text] if text.lstrip().startswith("<") else split_sentences(text, final=True)[0] or [text]
+    if len(parts) == 1:
+        return prog.synth(text, role, where), text
+    return ((prog.synth(part, role, where), part) for part in parts)
 
 
 def register_insert(prog, cmd) -> None:
@@ -128,8 +147,8 @@ def place(prog, done, i: int) -> None:
                 prog._continue(_item(prog, cmd, Clip(np.zeros(0, np.float32)), "", first=False, last=True, gap=0))
             return
         clip, text = done.result
-        if done.part == 0:
-            prog._place(_item(prog, cmd, clip, text or extra, first=True, last=done.final), cmd.params.play_type, i)
+        if done.part == 0:  # REPLY_START names the whole line when it is known
+            prog._place(_item(prog, cmd, clip, extra or text, first=True, last=done.final), cmd.params.play_type, i)
         else:
             prog._continue(_item(prog, cmd, clip, text, first=False, last=done.final, gap=0))
 

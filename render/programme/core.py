@@ -109,6 +109,7 @@ class Programme:
         self.insert_log: deque[dict] = deque(maxlen=1000)
         self._waiting: dict[str, dict] = {}   # command_id -> insert not started yet (prep or queue)
         self._finished: set[str] = set()
+        self._speaking_early: set[str] = set()  # inserts whose speech submit() started
         self.exit = ExitPolicy(self.room.play_policy.live_exit_config if self.room.play_policy else None,
                                max_live_seconds)
         self.i = 0
@@ -140,8 +141,15 @@ class Programme:
         fut: Future = Future()
         if self.ended:
             fut.set_exception(StateError(f"{cmd.name}: the live has ended"))
-        else:
-            self.inbox.put(("command", cmd, fut))
+            return fut
+        self.inbox.put(("command", cmd, fut))
+        if cmd.name == "INSERT_PLAY_SCRIPT" and not self.prep.sync:
+            # live: its speech starts now, not at the next frame (the frame loop registers the
+            # command before it can see the result: the inbox is drained before the results)
+            from render.programme.commands import start_speech
+
+            self._speaking_early.add(cmd.command_id)
+            start_speech(self, cmd)
         return fut
 
     def report(self, events: list[ViewerEvent]) -> int:

@@ -119,7 +119,7 @@ def speak_reply(prog, reply: Reply, i: int) -> None:
     else:
         text = reply.text or ""
         where = f"interaction_rules[{reply.rule_index}].trigger.reply_texts"
-        prog.prep.submit(("insert", cmd, text), lambda: (prog.synth(text, role, where), text))
+        prog.prep.submit(("insert", cmd, text), commands.spoken, prog, text, role, where)
 
 
 __all__ = ["engine_for", "on_event", "on_sentence", "tick"]
