@@ -36,7 +36,6 @@ from huaweicloudsdkmetastudio.v1 import (
 from tests.integration.api_harness import ApiServer, free_port, make_settings, sdk_client, wait_state
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import rtmp_server  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.rtmp]
 ENDED = ("SUCCEED", "FAILED", "CANCELED")
@@ -44,17 +43,6 @@ MODEL = "a5d295cdb345c11bd9f36bc22ced3a7a"
 KEY = "callback-signing-key"
 LINE = "Thank you all for joining this evening."
 PENDING = "This appended line must never be heard because it is cleaned up first."
-
-
-@pytest.fixture
-def nginx(tmp_path):
-    yield from rtmp_server.running(tmp_path)
-
-
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch):
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
 
 
 class Callbacks:

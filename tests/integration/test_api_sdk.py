@@ -36,20 +36,8 @@ from tests.integration.api_harness import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import rtmp_server  # noqa: E402
 
 ENDED = ("SUCCEED", "FAILED", "CANCELED")
-
-
-@pytest.fixture
-def nginx(tmp_path):
-    yield from rtmp_server.running(tmp_path)
-
-
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch):
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
 
 
 def create(client, body: dict) -> str:
