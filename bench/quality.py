@@ -142,20 +142,23 @@ def summarize(rows: list[dict], fps: int) -> dict:
 
 
 def encode_and_compare(loaded, library, settings: EncodeSettings, frames: int) -> tuple[dict, int]:
-    from render.show import Show
+    from render.programme import Programme
 
     sources: dict[int, np.ndarray] = {}
     out = CompareOutput(settings.codec, sources)
-    show = Show(loaded, library)
+    prog = Programme(loaded, library)
     h = settings.height
     try:
         with Encoder(settings, [out]) as enc:
             out.encoder = enc
-            for frame in show.frames(frames):
+            for _ in range(frames):
+                frame = prog.next_frame()
+                if frame is None:
+                    break
                 sources[frame.index] = frame.picture[:h].copy()
                 enc.push(frame.picture, frame.audio)
     finally:
-        show.close()
+        prog.close()
     rows = [out.rows[i] for i in sorted(out.rows)]
     missing = [i for i, r in enumerate(rows) if "psnr" not in r]
     if missing or len(rows) != frames:
@@ -185,15 +188,15 @@ def main(argv=None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                     help="change the profile: x264.OPTION=V, vpx.OPTION=V, vbv=S, threads=SLICE, ...")
     args = ap.parse_args(argv)
-    from render.show import Show
+    from render.programme import Programme
 
     loaded = load_room(build_reference())
     library = AssetLibrary.default(base_dir=loaded.base_dir)
     base = encode_settings(loaded)
     profile = PROFILES[args.profile].with_options(**parse_sets(args.set))
-    show = Show(loaded, library)
-    frames = show.total_frames()
-    show.close()
+    prog = Programme(loaded, library)
+    frames = prog.total_frames()
+    prog.close()
     if args.seconds:
         frames = min(frames, round(args.seconds * base.fps))
     print(f"profile {profile.name}: {json.dumps(profile.__dict__)}", file=sys.stderr)

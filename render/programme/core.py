@@ -176,11 +176,12 @@ class Programme:
     # ---- the frame loop ---------------------------------------------------------------------
     def total_frames(self) -> int | None:
         """Frames of the whole programme as planned (no inserts), or None when it is endless."""
-        if is_idle(self.room) or self.rounds_left is None:
+        rounds = rounds_total(self.room)
+        if is_idle(self.room) or rounds is None:
             return None
         gap = round(PARAGRAPH_GAP * self.fps)
         per_round = sum(clip.frames(self.fps) + gap for sc in self.scenes.values() for clip in sc.clips.values())
-        return per_round * self.rounds_left
+        return per_round * rounds
 
     def next_frame(self) -> Frame | None:
         if self.ended:

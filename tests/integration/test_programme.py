@@ -319,3 +319,14 @@ def test_a_video_overlay_plays_from_its_start_while_shown(library):
     assert np.abs(area(pics[26]) - area(pics[20])).mean() > 10  # it appeared
     assert np.abs(area(pics[50]) - area(pics[26])).mean() > 1   # and moves
     assert np.abs(area(pics[110]) - area(pics[20])).mean() < 1  # gone after 3 s
+
+
+def test_total_frames_is_the_planned_length(library):
+    prog = Programme(load_room(room_dict(play_policy={"repeat_count": 1})), library, seed=1)
+    try:
+        planned, n = prog.total_frames(), 0
+        while prog.next_frame() is not None:
+            n += 1
+        assert planned == n  # two rounds of both paragraphs with their pauses
+    finally:
+        prog.close()
