@@ -7,6 +7,7 @@ following the clip's own frames. Pure: no I/O, no threads.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,10 @@ class Track:
             a, b = cue.frames(fps)
             for k in range(a, min(b, n)):
                 subs[k] = cue.text
-        spans = [(a, min(b, n)) for a, b in (cue.frames(fps) for cue in clip.cues)]
+        # where the programme may cut or resume: a sentence from the frame its first sample is in
+        # to the frame after its last, so a replay or an insert never clips its onset or its tail
+        spans = [(math.floor(cue.start * fps), min(max(math.ceil(cue.end * fps), math.floor(cue.start * fps) + 1), n))
+                 for cue in clip.cues]
         return cls(clip.levels(fps), tuple(subs), tuple(spans))
 
 

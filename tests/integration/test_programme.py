@@ -97,14 +97,15 @@ def onset(audio: np.ndarray, clip: np.ndarray, around: int, span: int = 6 * SPF)
     """The sample where `clip` starts in `audio`, searched within `span` of `around`."""
     head = clip[np.flatnonzero(np.abs(clip) > 0.01)[0]:][:4000]
     lead = np.flatnonzero(np.abs(clip) > 0.01)[0]
-    best, where = -1.0, 0
-    for s in range(max(0, around - span), around + span, 4):
+    def corr(s: int) -> float:
         seg = audio[s + lead: s + lead + len(head)]
         if len(seg) < len(head):
-            break
-        c = float(np.dot(seg, head) / (np.linalg.norm(seg) * np.linalg.norm(head) + 1e-9))
-        if c > best:
-            best, where = c, s
+            return -1.0
+        return float(np.dot(seg, head) / (np.linalg.norm(seg) * np.linalg.norm(head) + 1e-9))
+
+    where = max(range(max(0, around - span), around + span, 4), key=corr)  # coarse, then to the sample
+    where = max(range(max(0, where - 4), where + 5), key=corr)
+    best = corr(where)
     assert best > 0.95, f"the clip is not in the audio near sample {around} (best correlation {best:.2f})"
     return where
 
