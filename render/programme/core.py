@@ -327,8 +327,11 @@ class Programme:
         para = scene.info.shoot_scripts[p]
         text = para.text_config.text if para.text_config else (para.title or "")
         clip = scene.clips[p]
-        return it.make_item(it.PARAGRAPH, clip, self.fps, gap=round(PARAGRAPH_GAP * self.fps),
-                            shown=scene.compositor.subtitle_cues(clip.cues), scene=scene, para=p, text=text)
+        if p not in scene.tracks:  # levels and subtitles once per paragraph, not once per round
+            scene.tracks[p] = it.Track.of(clip, self.fps, scene.compositor.subtitle_cues(clip.cues))
+        track = scene.tracks[p]
+        return it.Item(it.PARAGRAPH, clip, track, end=len(track.levels), gap=round(PARAGRAPH_GAP * self.fps),
+                       scene=scene, para=p, text=text)
 
     def _start(self, item: it.Item, i: int) -> None:
         self.cur, self.cur_at = item, i

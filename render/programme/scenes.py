@@ -28,6 +28,7 @@ class SceneState:
     compositor: SceneCompositor
     beds: list[tuple[np.ndarray, float, int | None]]  # (samples, gain, loops) under the voice
     clips: dict[int, Clip] = field(default_factory=dict)  # paragraph index -> speech
+    tracks: dict = field(default_factory=dict)  # paragraph index -> its items.Track (made once)
     version: int = 0
 
     @property
