@@ -1,6 +1,6 @@
 """Rooms per machine: N live rooms pushed at once, beside N of ffmpeg's tuned graph.
 
-    python bench/density.py [--seconds 60] [--rooms 1,2,3,4] [--set x264.OPTION=V ...] [--lead 4]
+    python bench/density.py [--seconds 60] [--rooms 1,2,3,4] [--paired 5] [--set x264.OPTION=V ...] [--lead 4]
 
 Builds the reference workload (../shared/bench/make_media.py) into bench/.ref, starts one
 nginx-rtmp on a free loopback port, and for each N pushes N copies of the reference room
@@ -12,6 +12,12 @@ stream of both (the CPU of the push itself: speech is cached, the rest is measur
 their ratio, and ffmpeg's speed (below 1.00x it could not keep real time). Targets: 3 rooms at
 once with no late frame; our CPU per stream second at most 0.8x ffmpeg's.
 --set and --lead change the LIVE profile and the producer's lead (frames) in the pushers.
+
+The CPU ratio is judged on --paired runs: one room of ours and one ffmpeg graph pushed side by
+side, at the same time, for --seconds, repeated; the median of their ratios. On a shared virtual
+machine the CPU one second of stream costs drifts by +-20% from minute to minute (ffmpeg's own
+figure went 0.51 -> 0.75 between consecutive runs), so a ratio of two runs made one after the
+other measures the drift as much as the programs; side by side, both see the same machine.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -78,11 +85,18 @@ def wait_all(procs) -> list[float]:
     return cpu
 
 
-def run_ours(n: int, url: str, args) -> dict:
+def start_ours(name: str, url: str, args) -> subprocess.Popen:
     extra = [a for s in args.set for a in ("--set", s)] + (["--lead", str(args.lead)] if args.lead is not None else [])
-    procs = [subprocess.Popen([sys.executable, __file__, "--child", f"room{n}-{i}", "--url", url,
-                               "--seconds", str(args.seconds), *extra], stdout=subprocess.PIPE, text=True)
-             for i in range(n)]
+    return subprocess.Popen([sys.executable, __file__, "--child", name, "--url", url, "--seconds", str(args.seconds),
+                             *extra], stdout=subprocess.PIPE, text=True)
+
+
+def run_ours(n: int, url: str, args) -> dict:
+    procs = [start_ours(f"room{n}-{i}", url, args) for i in range(n)]
+    return ours_figures(procs)
+
+
+def ours_figures(procs) -> dict:
     outs = [p.communicate()[0] for p in procs]
     bad = [i for i, p in enumerate(procs) if p.returncode]
     if bad:
@@ -94,15 +108,25 @@ def run_ours(n: int, url: str, args) -> dict:
             "cpu_per_stream_s": sum(r["cpu"] for r in rooms) / stream}
 
 
-def run_ffmpeg(n: int, url: str, seconds: float, tmp: Path) -> dict:
-    procs, progress = [], []
-    for i in range(n):
-        prog = tmp / f"ff{n}-{i}.progress"
-        progress.append(prog)
-        env = dict(os.environ, DURATION=str(int(seconds)),
-                   FFMPEG=f"ffmpeg -stats_period 0.5 -progress {prog}")  # the script splits $FF
-        procs.append(subprocess.Popen(["sh", str(SHARED / "ffmpeg-reference.sh"), str(REF), "live",
-                                       f"{url}/ff{n}-{i}"], env=env, stderr=subprocess.DEVNULL))
+def run_paired(k: int, url: str, args, tmp: Path) -> dict:
+    """One room of ours and one ffmpeg graph at the same time: both see the same machine."""
+    ff = start_ffmpeg(f"pair{k}", url, args.seconds, tmp)
+    ours = ours_figures([start_ours(f"pair{k}", url, args)])
+    ref = ffmpeg_figures(*ff, 1, args.seconds)
+    return {"ours": ours["cpu_per_stream_s"], "ffmpeg": ref["cpu_per_stream_s"], "late": ours["late"][0],
+            "ffmpeg_speed": ref["speed"], "ratio": ours["cpu_per_stream_s"] / ref["cpu_per_stream_s"]}
+
+
+def start_ffmpeg(name: str, url: str, seconds: float, tmp: Path):
+    prog = tmp / f"{name}.progress"
+    env = dict(os.environ, DURATION=str(int(seconds)),
+               FFMPEG=f"ffmpeg -stats_period 0.5 -progress {prog}")  # the script splits $FF
+    proc = subprocess.Popen(["sh", str(SHARED / "ffmpeg-reference.sh"), str(REF), "live", f"{url}/ff-{name}"],
+                            env=env, stderr=subprocess.DEVNULL)
+    return [proc], [prog]
+
+
+def ffmpeg_figures(procs, progress, n: int, seconds: float) -> dict:
     t0 = time.monotonic()
     cpu = wait_all(procs)
     wall = time.monotonic() - t0
@@ -118,6 +142,15 @@ def run_ffmpeg(n: int, url: str, seconds: float, tmp: Path) -> dict:
     return {"cpu_per_stream_s": sum(cpu) / (n * int(seconds)), "speed": min(speeds), "wall": wall}
 
 
+def run_ffmpeg(n: int, url: str, seconds: float, tmp: Path) -> dict:
+    procs, progress = [], []
+    for i in range(n):
+        p, g = start_ffmpeg(f"{n}-{i}", url, seconds, tmp)
+        procs += p
+        progress += g
+    return ffmpeg_figures(procs, progress, n, seconds)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=60.0)
@@ -125,6 +158,7 @@ def main(argv=None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
     ap.add_argument("--lead", type=int, default=None, help="producer lead in frames (default render.live's)")
     ap.add_argument("--no-ffmpeg", action="store_true", help="skip the ffmpeg reference")
+    ap.add_argument("--paired", type=int, default=5, help="side-by-side runs judging the CPU ratio (0: none)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--url", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -157,15 +191,27 @@ def main(argv=None) -> int:
                 results.append(row)
                 if n == LATE_TARGET_ROOMS:
                     ok &= not any(ours["late"])
-                if ratio is not None:
-                    ok &= ratio <= RATIO_TARGET
                 print(f"{n:5d} {str(ours['late']):>22s} {ours['p99_ms']:7.1f} {ours['cpu_per_stream_s']:10.3f} "
                       + (f"{ref['cpu_per_stream_s']:12.3f} {ratio:6.2f} {ref['speed']:11.2f}x" if ref else ""),
                       flush=True)
+            pairs = []
+            if args.paired and not args.no_ffmpeg:
+                print(f"side by side (1 room + 1 ffmpeg at once, {args.seconds:.0f} s each):", flush=True)
+            for k in range(0 if args.no_ffmpeg else args.paired):
+                pair = run_paired(k, srv.url, args, tmp)
+                pairs.append(pair)
+                print(f"  run {k + 1}: ours {pair['ours']:.3f}  ffmpeg {pair['ffmpeg']:.3f} CPU s per stream s  "
+                      f"ratio {pair['ratio']:.2f}  (late frames {pair['late']}, ffmpeg speed "
+                      f"{pair['ffmpeg_speed']:.2f}x)", flush=True)
+    median = statistics.median(p["ratio"] for p in pairs) if pairs else None
+    if median is not None:
+        ok &= median <= RATIO_TARGET
+        print(f"CPU per stream second, side by side: median ratio {median:.2f} over {len(pairs)} runs "
+              f"(target <= {RATIO_TARGET}) {'ok' if median <= RATIO_TARGET else 'MISSED'}")
     print(f"targets: {LATE_TARGET_ROOMS} rooms with no late frame; CPU per stream second <= "
-          f"{RATIO_TARGET}x ffmpeg's tuned graph")
+          f"{RATIO_TARGET}x ffmpeg's tuned graph (median of the side-by-side runs)")
     print(json.dumps({"seconds": args.seconds, "set": args.set, "lead": args.lead, "load": os.getloadavg(),
-                      "results": results}))
+                      "results": results, "paired": pairs, "paired_median_ratio": median}))
     print("all density targets met" if ok else "some density targets missed")
     return 0
 
