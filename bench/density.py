@@ -63,6 +63,8 @@ def child(args) -> int:
     render.push.LIVE = render.push.LIVE.with_options(**parse_sets(args.set))
     if args.lead is not None:
         render.live.LEAD_FRAMES = args.lead
+    if args.queue is not None:
+        render.live.ENCODER_QUEUE_FRAMES = args.queue
     loaded = load_room(endless_room())
     library = AssetLibrary.default(base_dir=loaded.base_dir)
     r0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -87,6 +89,7 @@ def wait_all(procs) -> list[float]:
 
 def start_ours(name: str, url: str, args) -> subprocess.Popen:
     extra = [a for s in args.set for a in ("--set", s)] + (["--lead", str(args.lead)] if args.lead is not None else [])
+    extra += ["--queue", str(args.queue)] if args.queue is not None else []
     return subprocess.Popen([sys.executable, __file__, "--child", name, "--url", url, "--seconds", str(args.seconds),
                              *extra], stdout=subprocess.PIPE, text=True)
 
@@ -157,6 +160,7 @@ def main(argv=None) -> int:
     ap.add_argument("--rooms", default="1,2,3,4")
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
     ap.add_argument("--lead", type=int, default=None, help="producer lead in frames (default render.live's)")
+    ap.add_argument("--queue", type=int, default=None, help="encoder queue in frames (default render.live's)")
     ap.add_argument("--no-ffmpeg", action="store_true", help="skip the ffmpeg reference")
     ap.add_argument("--paired", type=int, default=5, help="side-by-side runs judging the CPU ratio (0: none)")
     ap.add_argument("--child", help=argparse.SUPPRESS)

@@ -32,6 +32,11 @@ _END = object()
 # time (the producer waits for room before it renders), so 1 frame of lead held 0 late frames
 # in react.py's pushes with a load of 6 on 2 cores.
 LEAD_FRAMES = 1
+# Frames waiting for the encoder: the queue is empty while the encoder keeps up (so it adds no
+# delay then) and absorbs its bursts (a keyframe, a moment of contention) instead of pushing the
+# next frames late. bench/density.py, 3 rooms on 2 cores for 40 s: 2 frames gave 0-67 late
+# frames a room, 8 frames none (react.py's latency did not move: the queue was empty).
+ENCODER_QUEUE_FRAMES = 8
 
 
 @dataclass
@@ -158,7 +163,7 @@ def run_live(next_frame, settings: EncodeSettings, outputs, *, duration: float |
     on_status = on_status or _print_status
     max_frames = frames_for(duration, settings.fps) if duration is not None else None
     interval = 1.0 / settings.fps
-    encoder = Encoder(settings, outputs, queue_frames=2)
+    encoder = Encoder(settings, outputs, queue_frames=ENCODER_QUEUE_FRAMES)
     try:  # start the clock once the RTMP outputs are connected (or gave up: OutputError)
         encoder.wait_ready(connect_wait, stop_event)
     except BaseException:
