@@ -15,7 +15,7 @@ import sys
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 FRAME_SIZED = 8 * 1024 * 1024
-KEEP_FREE = 64 * 1024 * 1024
+KEEP_FREE = 16 * 1024 * 1024
 
 
 def fix_malloc_threshold(size: int = FRAME_SIZED, keep: int = KEEP_FREE) -> bool:
