@@ -87,10 +87,11 @@ _VPX = {"deadline": "good", "cpu-used": "2", "qmin": "0", "qmax": "16", "crf": "
 # graph runs it: veryfast, frame threads, 10 frames of lookahead, B-frames).
 FILE = Profile("file", x264={"preset": "veryfast"}, vpx=dict(_VPX))
 # Live: x264 superfast in one thread, with 10 frames of lookahead, macroblock-tree rate control
-# and 3 B-frames: on the reference room it is 0.3 dB above ffmpeg's own x264 settings (FILE) at
-# 4000 kbit/s for about 0.6x their CPU (frame threads on 2 cores spin; one thread encodes a
-# full-frame 1080x1920 motion at 58 frames/s, so a room keeps real time on its own core). The
-# first packet leaves 11 frames after its frame (bench/react.py: well under 1 s on the wire).
+# and 3 B-frames: on the reference room it is 0.2 dB above ffmpeg's own x264 settings (FILE) at
+# 4000 kbit/s for 0.55-0.7x their encoder CPU (three frame threads on 2 cores cost 20-30% more
+# than one; one thread encodes a full-frame 1080x1920 motion at 58 frames/s, so a room keeps
+# real time on its own core). The first packet leaves 13 frames after its frame (bench/react.py:
+# a change is on the wire in under 0.75 s, p95).
 # The rate is bounded by a 2 s VBV buffer (maxrate = bitrate, as FFmpeg's streaming guide sets
 # it) and a keyframe comes every 2 s exactly (no scene-cut keyframes), as RTMP platforms expect.
 LIVE = Profile("live", x264={"preset": "superfast", "rc-lookahead": "10", "bf": "3", "sc_threshold": "0",
