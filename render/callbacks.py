@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from render.downloads import check_url
 from render.errors import OutputError
 
 log = logging.getLogger(__name__)
@@ -51,10 +52,19 @@ def callback_request(config, body: dict, now: float | None = None) -> tuple[str,
 class Poster:
     """POSTs JSON bodies to one callback URL from a background thread, signed under a
     LiveEventCallBackConfig's auth_type; a slow or absent receiver never blocks `send`, a full
-    queue drops (logged), failures are logged, never fatal, and `close` keeps its deadline."""
+    queue drops (logged), failures are logged, never fatal, and `close` keeps its deadline.
 
-    def __init__(self, config, *, timeout: float = 5.0, maxsize: int = 1000, what: str = "callback"):
+    Each POST first checks the URL against the media policy (`policy`, default: the one the API
+    gives its workers in the environment; the command line's allows everything): under the API's,
+    a name that resolves to a private address at that moment is not posted to, and redirects
+    are not followed."""
+
+    def __init__(self, config, *, timeout: float = 5.0, maxsize: int = 1000, what: str = "callback",
+                 policy=None):
+        from render.assets import MediaPolicy
+
         self._config, self._timeout, self._what = config, timeout, what
+        self._policy = policy or MediaPolicy.from_env()
         self._q: queue.Queue = queue.Queue(maxsize=maxsize)
         self._until: float | None = None  # set by close: send what is queued until then, then stop
         self._thread = threading.Thread(target=self._loop, name=f"{what}s", daemon=True)
@@ -81,6 +91,7 @@ class Poster:
                     return
                 try:
                     url, headers = callback_request(self._config, body)
+                    check_url(url, self._what, self._policy)  # SpecError/MediaFileError: logged, not sent
                     r = client.post(url, content=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
                     if r.status_code >= 400:
                         log.warning("%s %s answered HTTP %s", self._what, urlsplit(url).netloc, r.status_code)

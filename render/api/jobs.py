@@ -281,7 +281,8 @@ class JobRunner:
                 "output_urls: a live job needs at least one RTMP output URL "
                 "(in the room or in the start body)"
             )
-        check_room_media(effective, self.settings)
+        check_room_media(effective, self.settings,
+                         [("interaction_callback_url", callback)] if callback is not None else [])
         with self._lock:
             active = self.store.active_jobs()
             busy = [j for j in active if j["room_id"] == room["room_id"]]

@@ -1,8 +1,10 @@
 """The asset check `smartlive validate` does, for the API: every media reference of a room must
 resolve in the server's asset library (the project library, $SMARTLIVE_ASSETS, --assets) under
-the server's media policy (asset ids, --media-root files, public http(s) URLs).
+the server's media policy (asset ids, --media-root files, public http(s) URLs). The URLs a job
+will POST to (the room's live event callback, the job's interaction_callback_url) are held to
+the same policy: a room cannot make its worker post to a private address.
 
-    check_room_media(room, settings)   # None, or MediaCheckError (400)
+    check_room_media(room, settings, callbacks=[(field, url)])   # None, or MediaCheckError (400)
 """
 
 from __future__ import annotations
@@ -35,8 +37,21 @@ def api_library(settings: Settings) -> AssetLibrary:
     return AssetLibrary.default(base_dir=None, extra_dirs=settings.assets_dirs, policy=settings.media_policy())
 
 
-def check_room_media(room: Room, settings: Settings) -> None:
+def callback_urls(room: Room) -> list[tuple[str, str]]:
+    """(field, URL) of every callback a room's job posts to."""
+    cfg = room.live_event_callback_config
+    url = cfg.live_event_type_callback_url if cfg else None
+    return [("live_event_callback_config.live_event_type_callback_url", url)] if url else []
+
+
+def check_room_media(room: Room, settings: Settings, callbacks: list[tuple[str, str]] = ()) -> None:
+    """Media references and callback URLs (the room's and `callbacks`) under the server's policy."""
     library = api_library(settings)
     problems = check_media(room, library)
+    for field, url in [*callback_urls(room), *callbacks]:
+        try:
+            library.check_url(url, field)
+        except RenderError as e:
+            problems.append(e)
     if problems:
         raise MediaCheckError(problems)

@@ -87,6 +87,31 @@ def test_api_rooms_name_assets_media_roots_and_public_urls_only(tmp_path, listen
         assert r.status_code == 400 and r.json()["error_code"] == "MSS.10001004", r.text
 
 
+def test_callback_urls_are_held_to_the_policy(tmp_path, listener):
+    """A room's live event callback and a job's interaction_callback_url on a private address:
+    400 MSS.00000003 naming the field, at create, update and start; nothing is contacted."""
+    port, connections = listener
+    private = f"http://127.0.0.1:{port}/cb"
+    settings = make_settings(tmp_path, worker_command=fake_worker(tmp_path, "import sys; sys.exit(0)"))
+    field = "live_event_callback_config.live_event_type_callback_url"
+    with ApiServer(settings) as srv, client(srv) as c:
+        body = room(image_layer(2, asset_id="showcase_gift"))
+        r = c.post("/smart-live-rooms", json={**body, "live_event_callback_config": {
+            "live_event_type_callback_url": private, "callback_event_type": ["SHOOT_SCRIPT_SWITCH"]}})
+        assert r.status_code == 400 and r.json()["error_code"] == "MSS.00000003", r.text
+        assert r.json()["error_msg"].startswith(f"Invalid parameter: {field}: {private} resolves to a non-public"), r.text
+        r = c.post("/smart-live-rooms", json=body)
+        assert r.status_code == 200, r.text
+        room_id = r.json()["room_id"]
+        r = c.post(f"/smart-live-rooms/{room_id}/smart-live-jobs", json={"interaction_callback_url": private})
+        assert r.status_code == 400 and "interaction_callback_url: " + private in r.json()["error_msg"], r.text
+        r = c.post(f"/smart-live-rooms/{room_id}/smart-live-jobs", json={"live_event_callback_config": {
+            "live_event_type_callback_url": "http://10.1.2.3/cb"}})
+        assert r.status_code == 400 and field in r.json()["error_msg"], r.text
+        assert c.get(f"/smart-live-rooms/{room_id}/smart-live-jobs").json()["count"] == 0
+    assert connections() == 0
+
+
 def test_allow_private_urls_widens_the_policy(tmp_path, listener):
     port, connections = listener
     settings = make_settings(tmp_path, allow_private_urls=True)

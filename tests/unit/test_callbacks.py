@@ -79,3 +79,25 @@ def test_unreachable_callback_is_not_fatal():
     sink.emit(EVENT)
     sink.close()
     assert sink.events == [EVENT]
+
+
+def test_the_api_policy_keeps_callbacks_off_private_addresses(server, monkeypatch):
+    """A worker of the API (its policy in the environment) does not post to a private address;
+    the same receiver taken as public (the policy's allow-list) gets the post."""
+    from render.assets import POLICY_ENV, MediaPolicy
+
+    base, got = server
+    cfg = LiveEventCallBackConfig(live_event_type_callback_url=f"{base}/hook",
+                                  callback_event_type=["SHOOT_SCRIPT_SWITCH"])
+    monkeypatch.setenv(POLICY_ENV, MediaPolicy.restricted().to_json())
+    sink = EventSink(None, cfg, timeout=1.0)
+    sink.emit(EVENT)
+    sink.close()
+    assert got == [] and sink.events == [EVENT]  # refused, and the show went on
+
+    allowed = MediaPolicy.restricted(url_allow_hosts=[urlsplit(base).netloc])
+    monkeypatch.setenv(POLICY_ENV, allowed.to_json())
+    sink = EventSink(None, cfg, timeout=1.0)
+    sink.emit(EVENT)
+    sink.close()
+    assert [body for _, _, body in got] == [EVENT]
