@@ -77,7 +77,7 @@ class Profile:
 # (and in "realtime") every keyframe came out at the worst quantizer, 10-14 dB below the frames
 # around it; at cpu-used 2 the keyframes after the first 8 s still sank 11 dB until qmax 16
 # bounded them (2.2 dB); constrained quality (crf 2, with the bitrate as its ceiling) brings the
-# worst keyframe to 1.6 / 2.0 dB below its neighbours at 4000 / 1500 kbit/s for 0.1 dB of mean
+# worst keyframe to 1.6 / 1.9-2.0 dB below its neighbours at 4000 / 1500 kbit/s for 0.1 dB of mean
 # PSNR. qmin 0 lets a still picture reach VP8's finest quantizer, whose ceiling on the reference
 # room is ~62 dB (qmin = qmax = 0: 62.06 dB), below what H264 reaches at 4000 kbit/s (64.9).
 _VPX = {"deadline": "good", "cpu-used": "2", "qmin": "0", "qmax": "16", "crf": "2", "lag-in-frames": "0",
