@@ -5,7 +5,7 @@
     console.hub.publish(job_id, line)                            # any thread: a job's event line
 
 | GET  /console                                   | the page (static files under /console/static) |
-| GET  .../console/example-rooms                  | {example_rooms: [{name, file, room}]} from assets/rooms |
+| GET  .../console/example-rooms                  | {example_rooms: [{name, file, room}]} from render/data/rooms |
 | POST .../console/still                          | {room | room_id, scene (index), at (s)} -> image/png |
 | GET  .../console/jobs/{job_id}/events?after=N   | text/event-stream of the job's event lines |
 | GET  .../console/jobs/{job_id}/live-view        | the latest live-view JPEG of a running job |
@@ -39,7 +39,7 @@ from render.console.events import EventHub
 from render.console.jobfeed import JobFeed
 from render.errors import NotFoundError, SpecError
 
-ROOMS_DIR = Path(__file__).resolve().parents[2] / "assets" / "rooms"
+ROOMS_DIR = Path(__file__).resolve().parents[1] / "data" / "rooms"  # shipped in the wheel; assets/rooms links here
 ENDED = ("SUCCEED", "FAILED", "CANCELED", "BLOCKED")
 
 

@@ -1,4 +1,5 @@
-"""The package as a wheel (`pip install .`, not editable) carries its fonts and asset library."""
+"""The package as a wheel (`pip install .`, not editable) carries its fonts, asset library and
+the console's example rooms."""
 from __future__ import annotations
 
 import base64
@@ -58,3 +59,9 @@ def test_a_wheel_renders_text_and_library_assets(tmp_path):
         px = np.asarray(im.convert("RGB").crop((40, 60, 440, 180))).astype(int)
     red = (px[..., 0] > 180) & (px[..., 1] < 80) & (px[..., 2] < 80)
     assert red.sum() > 500  # the text is drawn
+
+    # the console's example rooms come from the package too
+    rooms = subprocess.run([str(py), "-c", "import json; from render.api.console_routes import example_rooms; "
+                            "print(json.dumps([r['file'] for r in example_rooms()]))"], cwd=work,
+                           capture_output=True, text=True)
+    assert json.loads(rooms.stdout) == ["example.json", "showcase.json"], rooms.stderr
