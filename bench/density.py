@@ -113,9 +113,9 @@ def ours_figures(procs) -> dict:
 
 def run_paired(k: int, url: str, args, tmp: Path) -> dict:
     """One room of ours and one ffmpeg graph at the same time: both see the same machine."""
-    ff = start_ffmpeg(f"pair{k}", url, args.seconds, tmp)
+    proc, progress = start_ffmpeg(f"pair{k}", url, args.seconds, tmp)
     ours = ours_figures([start_ours(f"pair{k}", url, args)])
-    ref = ffmpeg_figures(*ff, 1, args.seconds)
+    ref = ffmpeg_figures([proc], [progress], 1, args.seconds)
     return {"ours": ours["cpu_per_stream_s"], "ffmpeg": ref["cpu_per_stream_s"], "late": ours["late"][0],
             "ffmpeg_speed": ref["speed"], "ratio": ours["cpu_per_stream_s"] / ref["cpu_per_stream_s"]}
 
@@ -126,7 +126,7 @@ def start_ffmpeg(name: str, url: str, seconds: float, tmp: Path):
                FFMPEG=f"ffmpeg -stats_period 0.5 -progress {prog}")  # the script splits $FF
     proc = subprocess.Popen(["sh", str(SHARED / "ffmpeg-reference.sh"), str(REF), "live", f"{url}/ff-{name}"],
                             env=env, stderr=subprocess.DEVNULL)
-    return [proc], [prog]
+    return proc, prog
 
 
 def ffmpeg_figures(procs, progress, n: int, seconds: float) -> dict:
@@ -146,11 +146,7 @@ def ffmpeg_figures(procs, progress, n: int, seconds: float) -> dict:
 
 
 def run_ffmpeg(n: int, url: str, seconds: float, tmp: Path) -> dict:
-    procs, progress = [], []
-    for i in range(n):
-        p, g = start_ffmpeg(f"{n}-{i}", url, seconds, tmp)
-        procs += p
-        progress += g
+    procs, progress = zip(*(start_ffmpeg(f"{n}-{i}", url, seconds, tmp) for i in range(n)), strict=True)
     return ffmpeg_figures(procs, progress, n, seconds)
 
 

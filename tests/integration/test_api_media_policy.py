@@ -99,10 +99,14 @@ def test_callback_urls_are_held_to_the_policy(tmp_path, listener):
         r = c.post("/smart-live-rooms", json={**body, "live_event_callback_config": {
             "live_event_type_callback_url": private, "callback_event_type": ["SHOOT_SCRIPT_SWITCH"]}})
         assert r.status_code == 400 and r.json()["error_code"] == "MSS.00000003", r.text
-        assert r.json()["error_msg"].startswith(f"Invalid parameter: {field}: {private} resolves to a non-public"), r.text
+        msg = r.json()["error_msg"]
+        assert msg.startswith(f"Invalid parameter: {field}: {private} resolves to a non-public"), msg
         r = c.post("/smart-live-rooms", json=body)
         assert r.status_code == 200, r.text
         room_id = r.json()["room_id"]
+        r = c.put(f"/smart-live-rooms/{room_id}", json={**body, "live_event_callback_config": {
+            "live_event_type_callback_url": private}})
+        assert r.status_code == 400 and field in r.json()["error_msg"], r.text
         r = c.post(f"/smart-live-rooms/{room_id}/smart-live-jobs", json={"interaction_callback_url": private})
         assert r.status_code == 400 and "interaction_callback_url: " + private in r.json()["error_msg"], r.text
         r = c.post(f"/smart-live-rooms/{room_id}/smart-live-jobs", json={"live_event_callback_config": {
