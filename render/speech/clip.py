@@ -26,13 +26,30 @@ class Cue:
         return round(self.start * fps), max(round(self.start * fps) + 1, round(self.end * fps))
 
 
+@dataclass(frozen=True)
+class Phoneme:
+    """One phoneme a TTS engine reports, timed in seconds from the clip's start.
+
+    `symbol` is IPA (espeak-ng's and Piper's notation); "" marks a pause.
+    """
+
+    start: float
+    end: float
+    symbol: str
+
+
 @dataclass
 class Clip:
-    """Mono float32 samples at 48 kHz, sentence cues and insert-action cues."""
+    """Mono float32 samples at 48 kHz, sentence cues and insert-action cues.
+
+    `phonemes`: timed phonemes aligned to `samples` when the engine reports them; None when it
+    gives no timings (recorded audio, an HTTP engine), where loudness drives the mouth.
+    """
 
     samples: np.ndarray
     cues: list[Cue] = field(default_factory=list)
     actions: list[Cue] = field(default_factory=list)
+    phonemes: tuple[Phoneme, ...] | None = None
 
     def __post_init__(self):
         self.samples = np.ascontiguousarray(self.samples, dtype=np.float32).reshape(-1)
