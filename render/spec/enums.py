@@ -1,7 +1,7 @@
 """The string enums of the spec tables, values exactly as the tables write them."""
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, IntEnum
 
 
 class RoomType(str, Enum):
@@ -70,6 +70,19 @@ class Match(str, Enum):
     MATH_LT = "MATH_LT"
     MATH_LE = "MATH_LE"
     MATH_EQ = "MATH_EQ"
+
+
+class EventType(IntEnum):
+    """The `type` of a live event (interaction.md, Viewer events), and 10: the streamer's own
+    scripted sentence, which rules match as an event too."""
+
+    COMMENT = 1
+    JOIN = 2
+    LIKE = 3
+    GIFT = 4
+    FOLLOW = 5
+    VIEWER_COUNT = 6
+    SENTENCE = 10
 
 
 class ReplyMode(str, Enum):
