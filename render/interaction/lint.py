@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import regex
 
-from render.interaction.match import REPLY_MODES, number
+from render.interaction.match import number
+from render.interaction.modes import DEFAULT, handler
+from render.spec.enums import EventType, ReplyMode
 
 # The content fields of each event type (interaction.md, Viewer events); smartlive adds a like's count.
 _USER = {"user", "userId", "name", "level", "badge", "badgeLevel"}
-FIELDS = {1: _USER | {"content"}, 2: _USER, 3: _USER | {"count"},
-          4: _USER | {"gift", "giftName", "giftNum", "giftValue", "totalValue"}, 10: {"content"}}
+FIELDS = {EventType.COMMENT: _USER | {"content"}, EventType.JOIN: _USER, EventType.LIKE: _USER | {"count"},
+          EventType.GIFT: _USER | {"gift", "giftName", "giftNum", "giftValue", "totalValue"},
+          EventType.SENTENCE: {"content"}}
 TEXT_FIELDS = {"content", "name", "userId", "badge", "giftName", "user.name", "user.userId", "user.badge",
                "gift.giftName"}
 _MATH = ("MATH_GT", "MATH_GE", "MATH_LT", "MATH_LE", "MATH_EQ")
@@ -40,10 +43,12 @@ def rule_warnings(room) -> list[str]:
     for r, rule in enumerate(room.interaction_rules or []):
         at = f"interaction_rules[{r}]"
         trig = rule.trigger
-        mode = _v(trig.reply_mode) if trig and trig.reply_mode else "SYSTEM_REPLY"
+        mode = _v(trig.reply_mode) if trig and trig.reply_mode else DEFAULT.value
+        handled = handler(mode)
         if rule.event_type is None:
             out.append(f"{at}.event_type: absent, so the rule never fires")
-        elif rule.event_type == 6 and (trig and (trig.reply_texts or trig.reply_audios or trig.reply_mode)):
+        elif rule.event_type == EventType.VIEWER_COUNT and (
+                trig and (trig.reply_texts or trig.reply_audios or trig.reply_mode)):
             out.append(f"{at}.event_type: 6 (viewer count) only updates the count DYNAMIC text shows; "
                        "this rule never fires")
         hc = rule.hit_condition
@@ -60,16 +65,11 @@ def rule_warnings(room) -> list[str]:
             if known and name and name.split(".")[-1] not in known and name.split(".")[0] not in known:
                 out.append(f"{tat}.tag: {name!r} is not a field of event type {rule.event_type} "
                            f"({', '.join(sorted(known))}), so the tag never holds")
-        if mode == "SYSTEM_REPLY" and trig is not None and not (trig.reply_texts or
-                                                                 any(a.audio_url for a in trig.reply_audios or [])):
-            out.append(f"{at}.trigger.reply_texts: empty, so this SYSTEM_REPLY rule says nothing")
-        if mode == "SHOW_LAYER" and not (trig and (trig.layer_config or trig.extra_layer_config)):
-            out.append(f"{at}.trigger.layer_config: absent, so this SHOW_LAYER rule shows nothing")
-        if mode == "INTELLIGENT_REPLY" and not (trig and trig.robot_id):
-            out.append(f"{at}.trigger.robot_id: required for INTELLIGENT_REPLY")
+        if handled is not None:
+            out += handled.warnings(trig, at)
         if trig is None:
             out.append(f"{at}.trigger: absent, so the rule does nothing when it fires")
-        elif mode not in REPLY_MODES and mode != "SHOW_LAYER":
+        elif handled is None:
             out.append(f"{at}.trigger.reply_mode: {mode!r} is not handled")
     return out
 
@@ -82,7 +82,7 @@ def robot_warnings(room, library) -> list[str]:
     out = []
     for r, rule in enumerate(room.interaction_rules or []):
         trig = rule.trigger
-        if trig and trig.robot_id and _v(trig.reply_mode) == "INTELLIGENT_REPLY":
+        if trig and trig.robot_id and _v(trig.reply_mode) == ReplyMode.INTELLIGENT_REPLY.value:
             try:
                 load_robot(library, trig.robot_id, f"interaction_rules[{r}].trigger.robot_id")
             except RenderError as e:
