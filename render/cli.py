@@ -64,6 +64,7 @@ def cmd_validate(args) -> int:
     opened as the render opens it; warnings for what would draw badly or rules that cannot fire."""
     from render.errors import SpecError
     from render.interaction.lint import robot_warnings
+    from render.media import open_media
     from render.spec import load_room
     from render.spec.references import check_media
 
@@ -79,7 +80,7 @@ def cmd_validate(args) -> int:
     warnings = []
     if loaded is not None:
         library = _library(args, loaded)
-        problems += check_media(loaded.room, library, open_files=True)
+        problems += check_media(loaded.room, library, open_media=open_media)
         loaded.warnings += robot_warnings(loaded.room, library)
         warnings = _warnings(loaded) if not problems else loaded.warnings
     if args.json:

@@ -22,10 +22,10 @@ from render.interaction import match
 from render.interaction.actions import Callback, Observe, Reply
 from render.interaction.callback import rule_hit_body
 from render.interaction.flow import MAX_AGE, MERGE_WINDOW, QUEUE_SIZE, Dropped, GiftMerger, ReplyQueue
-from render.interaction.modes import MODES
 from render.interaction.replies import ReplyPicker, fill, make_reply, show_layers
 from render.spec.enums import EventType
 from render.spec.live_events import ViewerEvent
+from render.spec.reply_modes import MODES
 
 
 class Interaction:
@@ -132,7 +132,7 @@ class Interaction:
 
 @dataclass(frozen=True)
 class _Firing:
-    """The engine's services for a reply mode's handler (render.interaction.modes.Firing)."""
+    """The engine's services for a reply mode's handler (render.spec.reply_modes.Firing)."""
 
     engine: Interaction
     event_time: float  # stream seconds of the event (a merged gift's: its first)

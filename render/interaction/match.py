@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import regex
 
-from render.interaction.modes import MODES, Slot, mode_of
 from render.spec.enums import EventType, ReplyMode
 from render.spec.models import LiveRoomInteractionRuleInfo
+from render.spec.reply_modes import MODES, Slot, mode_of
+from render.spec.rules import number
 
 log = logging.getLogger(__name__)
 
@@ -64,21 +64,6 @@ def lookup(content: Any, name: str, default: Any = _MISSING) -> Any:
             nxt += [v for v in node.values() if isinstance(v, dict)]
         level = nxt
     return default
-
-
-def number(v: Any) -> float | None:
-    """A finite number (int, float, or text of one), else None; booleans are not numbers."""
-    if isinstance(v, bool) or v is None:
-        return None
-    if isinstance(v, (int, float)):
-        return float(v) if math.isfinite(v) else None
-    if isinstance(v, str):
-        try:
-            f = float(v.strip())
-        except ValueError:
-            return None
-        return f if math.isfinite(f) else None
-    return None
 
 
 def text(v: Any) -> str:
@@ -135,7 +120,7 @@ class Rule:
 
     @property
     def slot(self) -> Slot:
-        """Per event at most one rule of each slot fires (render.interaction.modes)."""
+        """Per event at most one rule of each slot fires (render.spec.reply_modes)."""
         return MODES[self.reply_mode].slot
 
 

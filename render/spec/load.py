@@ -14,6 +14,8 @@ from pydantic import BaseModel, ValidationError
 from render.errors import BodyError, MediaFileError, SpecError
 from render.spec.constraints import room_rule_violations
 from render.spec.models import Room
+from render.spec.rules import rule_errors, rule_warnings
+from render.speech.ssml import parse as parse_ssml  # pure: parses, synthesizes nothing (speech needs no spec)
 
 
 @dataclass
@@ -114,15 +116,13 @@ def unknown_fields(model: BaseModel, path: tuple = ()) -> list[str]:
 
 def script_violations(room: Room) -> list[tuple[str, str]]:
     """Malformed SSML in any paragraph's text (tag mode), found before any render."""
-    from render.speech.ssml import parse  # pure: parses, synthesizes nothing
-
     out = []
     for s, scene in enumerate(room.scene_scripts or []):
         for p, para in enumerate(scene.shoot_scripts):
             if para.text_config is not None:
                 where = f"scene_scripts[{s}].shoot_scripts[{p}].text_config.text"
                 try:
-                    parse(para.text_config.text, where)
+                    parse_ssml(para.text_config.text, where)
                 except SpecError as e:
                     out += [(d.split(": ", 1)[0], d.split(": ", 1)[1]) if ": " in d else (where, d)
                             for d in e.details]
@@ -140,8 +140,6 @@ def validate_room(data: Any) -> tuple[Room, list[str]]:
     except ValidationError as e:
         problems = [(json_path(err["loc"]), _reason(err)) for err in e.errors()] + problems
     if room is not None:
-        from render.interaction.lint import rule_errors, rule_warnings
-
         problems += script_violations(room) + rule_errors(room)
     if problems:
         raise SpecError(details=[f"{p}: {r}" for p, r in problems])

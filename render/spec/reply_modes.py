@@ -1,12 +1,14 @@
 """The one table of reply modes (interaction.md, Triggers): reply_mode -> what a fired rule does.
 
-Matching reads a mode's `slot` (per event at most one rule of each slot fires), the engine calls
-its `fire`, and lint its `warnings` and whether it is handled at all, so the three cannot
-disagree. A new reply mode is one handler (a `fire` function, here or in its own module) plus
-one `register(Mode(...))` line below; its value must be in render.spec.enums.ReplyMode.
+Matching (render.interaction.match) reads a mode's `slot` (per event at most one rule of each
+slot fires), the engine (render.interaction.engine) calls its `fire`, and validation
+(render.spec.rules) its `warnings` and whether it is handled at all, so they cannot disagree.
+A new reply mode is its value in render.spec.enums.ReplyMode plus one handler registered below
+(`register(Mode(...))`); a handler that needs something new of the engine adds it to `Firing`.
 
 `fire(firing, hit, event)` gets the engine's services (`Firing`) and returns the engine's
-actions (render.interaction.actions). Pure: nothing here does I/O.
+actions (render.interaction.actions). The table lives with the spec so that validation, the
+lowest layer, reads it without importing the engine. Pure: nothing here does I/O.
 """
 from __future__ import annotations
 
