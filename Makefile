@@ -69,6 +69,7 @@ bench: setup
 
 lint: setup
 	$(BIN)/ruff check render tests bench tools
+	$(BIN)/mypy
 
 clean:
 	rm -rf out bench/.ref .pytest_cache

@@ -93,7 +93,8 @@ class Interaction:
         self._state = match.initial_state(match.compile_rules(rules), self._state)
         keys = {r.key for r in self._state.rules}
         self._picker.forget(keys)
-        kept, gone = [], []
+        kept: list[Dropped] = []
+        gone: list[Dropped] = []
         for d in self._queue.clear("RULES_REPLACED"):
             (kept if d.reply.rule_index in keys else gone).append(d)
         for d in kept:

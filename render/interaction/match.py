@@ -145,7 +145,7 @@ def compile_rules(infos) -> tuple[Rule, ...]:
         hc, trig = info.hit_condition, info.trigger
         out.append(Rule(
             key=info.rule_index if info.rule_index not in (None, "") else str(i), position=i, info=info,
-            event_type=info.event_type, relation=_value(hc.relation) if hc and hc.relation else "AND",
+            event_type=info.event_type, relation=(_value(hc.relation) or "AND") if hc else "AND",
             priority=hc.priority if hc else 500,
             tags=tuple(compile_tag(t) for t in (hc.tags or [])) if hc else (),
             reply_mode=mode_of(trig),

@@ -63,7 +63,7 @@ class ReplyPicker:
         texts = list(trig.reply_texts or []) if trig else []
         audios = [(i, a) for i, a in enumerate(trig.reply_audios or []) if a.audio_url] if trig else []
         n = len(texts) + len(audios)
-        if n == 0:
+        if n == 0 or trig is None:
             return None, None, None
         if trig.reply_order is not None and getattr(trig.reply_order, "value", trig.reply_order) == "ORDER":
             k = self._next.get(rule.key, 0) % n

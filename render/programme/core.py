@@ -26,6 +26,7 @@ from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -110,11 +111,11 @@ class Programme:
         self.rounds_left = rounds_total(self.room)
         self.round_no = 0
         self.round_keys: list[tuple[int, int]] = []
-        self._pending_rewrite = None
+        self._pending_rewrite: tuple[Any, dict[int, SceneState]] | None = None  # is_rewrite_delay: next round
         self.queue: deque[it.Item] = deque()
         self.cur: it.Item | None = None
         self.cur_at = 0
-        self.cur_src = None
+        self.cur_src: Any = None  # the Mix source of what `cur` says
         self.side: _Side | None = None
         self.side_waiting: list[tuple[int, int, it.Item]] = []  # (start frame, seq, item)
         self.mix = Mix(self.fps)
@@ -231,6 +232,7 @@ class Programme:
             if k < self.side.item.end:
                 subtitle = self.side.item.track.subtitles[k]
         self._expire_overlays(i)
+        assert self.scene is not None  # a room has scenes: the first is on air from the first frame
         comp = self.scene.compositor
         shown = sorted(self.overlays, key=lambda o: o.index)
         picture = comp.frame_i420((i - self.scene_start) / self.fps, level=level,
@@ -451,12 +453,12 @@ class Programme:
 
     def _start(self, item: it.Item, i: int) -> None:
         self.cur, self.cur_at = item, i
-        if item.kind == it.PARAGRAPH and item.scene is not self.scene:
+        if item.kind == it.PARAGRAPH and item.scene is not None and item.scene is not self.scene:
             self._switch_scene(item.scene, i)
         samples = item.clip.samples[item.start * self.spf: item.end * self.spf]
         gain = DUCK if self.side is not None else 1.0
         self.cur_src = self.mix.add(samples, at=i * self.spf, gain=gain) if len(samples) else None
-        if item.kind == it.PARAGRAPH and item.first_slice:
+        if item.kind == it.PARAGRAPH and item.first_slice and item.scene is not None and item.para is not None:
             self._out.append(shoot_script_switch(item.scene.info, item.para, **self.ids()))
         if item.is_insert and item.first_slice:
             self._reply_start(item)
@@ -582,7 +584,8 @@ class Programme:
             self._reply_start(item)
 
     def _reply_start(self, item: it.Item) -> None:
-        self._waiting.pop(item.command_id, None)
+        if item.command_id is not None:
+            self._waiting.pop(item.command_id, None)
         self._emit("REPLY_START", {**self.ids(), "reply_id": item.command_id, "role": item.role,
                                    "text": item.text, "rule_index": item.rule_index})
 

@@ -177,18 +177,28 @@ def rejected(view: ShowView, cmd: Command, code: str, message: str, *, finish: b
 class ShowView(Protocol):
     """What commands and reactions may read of a running programme (Programme implements it)."""
 
-    fps: int
-    room: Any
-    library: AssetLibrary
-    view: View
-    seed: int | None
-    scene: SceneState | None
-    scenes: Mapping[int, SceneState]
-    round_keys: Sequence[tuple[int, int]]
-    queue: Iterable[Item]
-    overlays: Sequence[Overlay]
-    rules: Interaction | None
-    side_waiting: Sequence[tuple[int, int, Item]]
+    @property
+    def fps(self) -> int: ...
+    @property
+    def room(self) -> Any: ...  # render.spec.Room, as rewritten so far
+    @property
+    def library(self) -> AssetLibrary: ...
+    @property
+    def view(self) -> View: ...
+    @property
+    def scene(self) -> SceneState | None: ...  # the scene on air
+    @property
+    def scenes(self) -> Mapping[int, SceneState]: ...
+    @property
+    def round_keys(self) -> Sequence[tuple[int, int]]: ...  # (scene, paragraph) of this round
+    @property
+    def queue(self) -> Iterable[Item]: ...  # what plays next, in order
+    @property
+    def side_waiting(self) -> Sequence[tuple[int, int, Item]]: ...  # VOLUME_DOWN co-streamer lines
+    @property
+    def overlays(self) -> Sequence[Overlay]: ...
+    @property
+    def rules(self) -> Interaction | None: ...  # its answers go through reactions.effects
 
     @property
     def has_outputs(self) -> bool: ...

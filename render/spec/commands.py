@@ -136,14 +136,14 @@ def parse_command(body: Any, *, where: str = "", command_id: str | None = None, 
     except ValidationError as e:
         raise SpecError(details=[f"{prefix}params.{json_path(err['loc'])}: {_reason(err)}"
                                  for err in e.errors()]) from None
-    if name == "INSERT_PLAY_SCRIPT":
+    if isinstance(model, InsertPlayScript):
         parse_ssml(model.text_config.text, f"{prefix}params.text_config.text")
-    if name == "REWRITE_PLAY_SCRIPT":
-        bad = script_violations(Room.model_construct(scene_scripts=model.scene_scripts))
+    if isinstance(model, RewritePlayScript):
+        bad = script_violations(Room.model_construct(scene_scripts=model.scene_scripts))  # type: ignore[call-arg]
         if bad:
             raise SpecError(details=[f"{prefix}params.{p}: {r}" for p, r in bad])
-    if name == "REWRITE_INTERACTION_RULES":
-        bad = rule_errors(Room.model_construct(interaction_rules=model.interaction_rules))
+    if isinstance(model, RewriteInteractionRules):
+        bad = rule_errors(Room.model_construct(interaction_rules=model.interaction_rules))  # type: ignore[call-arg]
         if bad:
             raise SpecError(details=[f"{prefix}params.{p}: {r}" for p, r in bad])
     return Command(name, model, command_id or uuid.uuid4().hex, source, params)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from render.errors import BodyError, MediaFileError, SpecError
 from render.spec.constraints import room_rule_violations
@@ -37,7 +38,7 @@ def json_path(loc) -> str:
     return out or "(body)"
 
 
-def _reason(err: dict) -> str:
+def _reason(err: ErrorDetails) -> str:
     msg = err["msg"]
     if err["type"] == "missing":
         return "field required"
@@ -141,7 +142,7 @@ def validate_room(data: Any) -> tuple[Room, list[str]]:
         problems = [(json_path(err["loc"]), _reason(err)) for err in e.errors()] + problems
     if room is not None:
         problems += script_violations(room) + rule_errors(room)
-    if problems:
+    if problems or room is None:
         raise SpecError(details=[f"{p}: {r}" for p, r in problems])
     return room, [f"{p}: unknown field, ignored" for p in unknown_fields(room)] + rule_warnings(room)
 
@@ -156,10 +157,13 @@ def salvage_room(data: Any, tries: int = 50) -> Room | None:
             return Room.model_validate(data)
         except ValidationError as e:
             loc = e.errors()[0]["loc"]
-        parent, key, node = None, None, data
+        parent: Any = None
+        key: Any = None
+        node: Any = data
         for part in loc:  # down to the deepest part of the body the error names (past pydantic's markers)
-            if isinstance(node, dict) and isinstance(part, str) and part in node or \
-                    isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            if isinstance(node, dict) and isinstance(part, str) and part in node:
+                parent, key, node = node, part, node[part]
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
                 parent, key, node = node, part, node[part]
         if parent is None:
             return None

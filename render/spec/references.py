@@ -33,16 +33,16 @@ def video_reference(layer, at: str) -> tuple[str, str] | None:
 def scene_sounds(room: Room, s: int) -> Iterator[tuple[str, str, str, int | None]]:
     """(field, reference, kind, loops) of what sounds under scene s while it shows: its AUDIO and
     VIDEO backgrounds (looping) and its VIDEO layers (loop_count times, or looping)."""
-    scene = room.scene_scripts[s]
+    scene = (room.scene_scripts or [])[s]
     for b, bg in enumerate(scene.background_config or []):
         found = background_reference(bg, f"scene_scripts[{s}].background_config[{b}]")
         if found and found[2] in ("AUDIO", "VIDEO"):
             yield (*found, None)
     for i, layer in enumerate(scene.layer_config or []):
-        found = video_reference(layer, f"scene_scripts[{s}].layer_config[{i}]") \
+        video = video_reference(layer, f"scene_scripts[{s}].layer_config[{i}]") \
             if layer.layer_type.value == "VIDEO" else None
-        if found:
-            yield (*found, "VIDEO", (layer.video_config.loop_count or None) if layer.video_config else None)
+        if video:
+            yield (*video, "VIDEO", (layer.video_config.loop_count or None) if layer.video_config else None)
 
 
 def media_references(room: Room) -> Iterator[tuple[str, str, str]]:
