@@ -293,11 +293,12 @@ def _failed_result(args, err) -> None:
     """A job worker (--control) that failed before its push wrote an outcome: the API reads this."""
     if getattr(args, "control", None):
         from render.control.worker import RESULT, write_result
+        from render.spec.enums import JobState
 
         path = Path(args.control) / RESULT
         if not path.exists():
             try:
-                write_result(path, state="FAILED", error=err)
+                write_result(path, state=JobState.FAILED, error=err)
             except OSError:
                 pass
 

@@ -38,9 +38,10 @@ from render.console import STATIC_DIR
 from render.console.events import EventHub
 from render.console.jobfeed import JobFeed
 from render.errors import NotFoundError, SpecError
+from render.spec.enums import JOB_ENDED
 
 ROOMS_DIR = Path(__file__).resolve().parents[1] / "data" / "rooms"  # shipped in the wheel; assets/rooms links here
-ENDED = ("SUCCEED", "FAILED", "CANCELED", "BLOCKED")
+ENDED = JOB_ENDED
 
 
 @dataclass

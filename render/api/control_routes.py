@@ -23,6 +23,7 @@ from render.api.settings import Settings
 from render.control.channel import ChannelError
 from render.errors import StateError, UnauthorizedError
 from render.spec.commands import parse_command
+from render.spec.enums import JobState
 from render.spec.live_events import parse_report
 
 ONE_JOB = "/smart-live-rooms/{room_id}/smart-live-jobs/{job_id}"
@@ -55,7 +56,7 @@ def install_control(app: FastAPI, r: APIRouter, *, store, runner, settings: Sett
     def live_link(project_id: str, room_id: str, job_id: str):
         """The channel of a PROCESSING job (404 no such job, 409 not live / not yet listening)."""
         job = store.get_job(project_id, room_id, job_id)
-        if job["state"] != "PROCESSING":
+        if job["state"] != JobState.PROCESSING:
             raise StateError(f"job_id: job {job_id} is {job['state']}; only a PROCESSING job takes commands and events")
         link = runner.link(job_id)
         if link is None or not link.connected:

@@ -49,6 +49,7 @@ from render.control.channel import ChannelError, JobLink
 from render.control.worker import RESULT, SOCKET, read_result
 from render.errors import ConcurrencyError, NotFoundError, SpecError, StateError
 from render.spec import validate_room
+from render.spec.enums import JobState
 
 OVERRIDES = (  # the start body's fields (api-family.md), each replacing the room's own
     "video_config",
@@ -115,17 +116,17 @@ def exception_wait(spec: dict, default_minutes: int, minute: float) -> float | N
     return float(minutes) * minute if isinstance(minutes, (int, float)) and minutes > 0 else None
 
 
-def outcome(result: dict) -> tuple[str, tuple[str, str] | None]:
+def outcome(result: dict) -> tuple[JobState, tuple[str, str] | None]:
     """The job's end state from the worker's result.json: its own FAILED, or FAILED when none of
     its outputs ever connected, else SUCCEED."""
-    if result.get("state") == "FAILED":
-        return "FAILED", (result.get("error_code") or "MSS.00000004",
+    if result.get("state") == JobState.FAILED:
+        return JobState.FAILED, (result.get("error_code") or "MSS.00000004",
                           result.get("error_msg") or "Internal Error: the live push failed")
     outputs = [o for o in result.get("outputs") or [] if isinstance(o, dict)]
     if outputs and not any(o.get("connections") for o in outputs):
         why = "; ".join(f"{o.get('url')}: {o.get('failure') or o.get('state')}" for o in outputs)
-        return "FAILED", ("MSS.00000004", f"Internal Error: no output ever connected ({why})"[:2000])
-    return "SUCCEED", None
+        return JobState.FAILED, ("MSS.00000004", f"Internal Error: no output ever connected ({why})"[:2000])
+    return JobState.SUCCEED, None
 
 
 def error_from_stderr(text: str, returncode: int) -> tuple[str, str]:
@@ -303,13 +304,13 @@ class JobRunner:
     def stop_job(self, project_id: str, room_id: str, job_id: str) -> None:
         with self._lock:
             job = self.store.get_job(project_id, room_id, job_id)
-            if job["state"] not in ("WAITING", "PROCESSING"):
+            if job["state"] not in (JobState.WAITING, JobState.PROCESSING):
                 raise StateError(
                     f"job_id: job {job_id} is {job['state']}; only a WAITING or PROCESSING job can be stopped"
                 )
             if job_id in self._queue:
                 self._queue.remove(job_id)
-                self._finish_unspawned(job, "CANCELED")
+                self._finish_unspawned(job, JobState.CANCELED)
                 return
             worker = self._workers.get(job_id)
             if worker is None:
@@ -353,7 +354,7 @@ class JobRunner:
             queued, self._queue = self._queue, []
             for job_id in queued:
                 job = self.store.job(job_id)
-                if job is not None and job["state"] == "WAITING":
+                if job is not None and job["state"] == JobState.WAITING:
                     self._spawn(job)
 
     def _spawn(self, job: dict) -> None:
@@ -393,7 +394,7 @@ class JobRunner:
         except OSError as e:
             shutil.rmtree(folder, ignore_errors=True)
             self._finish_unspawned(
-                job, "FAILED", ("MSS.00000004", (f"Internal Error: cannot start the live push worker ({e})"))
+                job, JobState.FAILED, ("MSS.00000004", (f"Internal Error: cannot start the live push worker ({e})"))
             )
             return
         now = time.monotonic()  # no deadline: the worker ends itself (exit policy); pings find a hung one
@@ -405,7 +406,7 @@ class JobRunner:
         )
         worker.link = JobLink(folder / SOCKET, on_event=worker.on_event)
         self._workers[job["job_id"]] = worker
-        self.store.set_job(job["job_id"], state="PROCESSING", started=time.time(), pid=proc.pid)
+        self.store.set_job(job["job_id"], state=JobState.PROCESSING, started=time.time(), pid=proc.pid)
         log.info("job %s: worker pid %d started", job["job_id"], proc.pid)
 
     def _terminate(self, worker: Worker) -> None:
@@ -475,18 +476,18 @@ class JobRunner:
             text = ""
         result = read_result(worker.folder / RESULT)
         if worker.reason is not None:
-            state, error = "FAILED", worker.reason
+            state, error = JobState.FAILED, worker.reason
         elif worker.stop_requested and worker.term_sent_at is not None and rc in STOPPED_EXITS:
-            state, error = "CANCELED", None
+            state, error = JobState.CANCELED, None
         elif result is not None:
             state, error = outcome(result)
         elif rc == 0 and worker.outputs and not worker.ever_connected:
             states = ", ".join(f"{k.rsplit('/', 1)[0]} {v}" for k, v in dict(worker.outputs).items())
-            state, error = "FAILED", ("MSS.00000004", f"Internal Error: no output ever connected ({states})")
+            state, error = JobState.FAILED, ("MSS.00000004", f"Internal Error: no output ever connected ({states})")
         elif rc == 0:
-            state, error = "SUCCEED", None
+            state, error = JobState.SUCCEED, None
         else:
-            state, error = "FAILED", error_from_stderr(text, rc)
+            state, error = JobState.FAILED, error_from_stderr(text, rc)
         if error:
             error = (error[0], mask_keys(error[1], worker.spec or {}))
         self.store.end_job(worker.job_id, state, *(error or (None, None)))
@@ -494,7 +495,7 @@ class JobRunner:
         shutil.rmtree(worker.folder, ignore_errors=True)
         self._drop_temp_room(worker.project_id, worker.room_id, worker.room_type)
 
-    def _finish_unspawned(self, job: dict, state: str, error: tuple[str, str] | None = None) -> None:
+    def _finish_unspawned(self, job: dict, state: JobState, error: tuple[str, str] | None = None) -> None:
         self.store.end_job(job["job_id"], state, *(error or (None, None)))
         self._drop_temp_room(job["project_id"], job["room_id"], job["room_type"])
 
@@ -514,7 +515,7 @@ class JobRunner:
                 if job is not None:
                     self._finish_unspawned(
                         job,
-                        "FAILED",
+                        JobState.FAILED,
                         ("MSS.00000004", ("Internal Error: the server shut down before the job started")),
                     )
             self._queue = []

@@ -179,3 +179,25 @@ class AutoStopMode(str, Enum):
 class StreamerAction(str, Enum):
     SILENCE = "SILENCE"
     VOLUME_DOWN = "VOLUME_DOWN"
+
+
+class JobState(str, Enum):
+    """A live job's state (api-family.md: WAITING, PROCESSING, SUCCEED, FAILED, CANCELED, BLOCKED),
+    as the worker's result, the store, the API and the console pass it on."""
+
+    WAITING = "WAITING"
+    PROCESSING = "PROCESSING"
+    SUCCEED = "SUCCEED"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+    BLOCKED = "BLOCKED"
+
+    def __str__(self) -> str:  # f-strings and %s say the value, as a plain string would
+        return self.value
+
+    @property
+    def ended(self) -> bool:
+        return self not in (JobState.WAITING, JobState.PROCESSING)
+
+
+JOB_ENDED = frozenset(s for s in JobState if s.ended)
