@@ -44,7 +44,7 @@ SUCCESS = "SUCCESS"
 INSERT_GAP = 0.25    # after an inserted line, before the paragraph goes on
 
 
-def take(prog: ShowView, cmd: Command, i: int) -> tuple[str, list[Effect]]:
+def take(prog: ShowView, cmd: Command) -> tuple[str, list[Effect]]:
     """(the command's answer, its effects); a RenderError rejects it (nothing applied)."""
     name, p = cmd.name, cmd.params
     if cmd.is_insert:
@@ -123,7 +123,7 @@ def error_of(err: BaseException) -> tuple[str, str]:
     return (err.code, err.message) if isinstance(err, RenderError) else ("MSS.00000004", str(err))
 
 
-def place(prog: ShowView, done: Done, i: int) -> list[Effect]:
+def place(prog: ShowView, done: Done) -> list[Effect]:
     """What a prepared result does to the show."""
     job, cmd, extra = done.tag
     if done.error is not None:

@@ -310,13 +310,14 @@ class Programme:
                     self._replace_rules(e.rules, i)
                 case SetExitPolicy():
                     self.exit.config = e.config
-                case RefreshOutputs() if self.on_refresh_outputs is not None:
-                    self.on_refresh_outputs(list(e.urls), list(e.keys))
+                case RefreshOutputs():
+                    if self.on_refresh_outputs is not None:  # commands.take refuses it in a preview
+                        self.on_refresh_outputs(list(e.urls), list(e.keys))
                 case DropInserts():
                     self._drop_inserts(e.command_ids)
                 case CancelRuleReplies():
                     if self.rules is not None:
-                        self.apply(reactions.effects(self, self.rules.cancel_replies(e.reply_ids), i), i)
+                        self.apply(reactions.effects(self, self.rules.cancel_replies(e.reply_ids)), i)
                 case SendCallback():
                     if self.callbacks is not None:
                         self.callbacks.send(e.callback)
@@ -355,7 +356,7 @@ class Programme:
         if self.rules is None:
             self.rules = self._engine()
         else:
-            self.apply(reactions.effects(self, self.rules.replace_rules(rules), i), i)
+            self.apply(reactions.effects(self, self.rules.replace_rules(rules)), i)
 
     def _drop_inserts(self, ids: frozenset[str]) -> None:
         def drop(item: it.Item) -> bool:
@@ -619,7 +620,7 @@ class Programme:
 
     def _take(self, cmd: Command, fut: Future | None, i: int) -> None:
         try:
-            result, effects = commands.take(self, cmd, i)
+            result, effects = commands.take(self, cmd)
             self.apply(effects, i)
         except RenderError as e:
             self._emit("COMMAND_REJECTED", {**self.ids(), "command": cmd.name, "command_id": cmd.command_id,
@@ -631,7 +632,7 @@ class Programme:
             fut.set_result(result)
 
     def _done(self, done, i: int) -> None:
-        self.apply(commands.place(self, done, i), i)
+        self.apply(commands.place(self, done), i)
 
     # ---- rules (render.interaction) ------------------------------------------------------------
     def _scene_name(self) -> str | None:
@@ -640,7 +641,7 @@ class Programme:
     def _viewer_event(self, ev: ViewerEvent, i: int) -> None:
         if self.rules is None:
             return
-        self.apply(reactions.effects(self, self.rules.on_event(ev, i / self.fps, self._scene_name()), i), i)
+        self.apply(reactions.effects(self, self.rules.on_event(ev, i / self.fps, self._scene_name())), i)
         if ev.type == EventType.VIEWER_COUNT:  # redrawn once per frame at most (tick), however many arrive
             self._viewers_changed = True
 
@@ -648,21 +649,21 @@ class Programme:
         if self.rules is None:
             return
         text = item.track.subtitles[k] or ""
-        self.apply(reactions.effects(self, self.rules.on_sentence(text, i / self.fps, self._scene_name()), i), i)
+        self.apply(reactions.effects(self, self.rules.on_sentence(text, i / self.fps, self._scene_name())), i)
 
     def _rules_tick(self, i: int) -> None:
         """Gift windows that closed, then the next queued reply when none is on its way."""
         if self.rules is None:
             return
         now = i / self.fps
-        self.apply(reactions.effects(self, self.rules.tick(now, self._scene_name()), i), i)
+        self.apply(reactions.effects(self, self.rules.tick(now, self._scene_name())), i)
         if self._viewers_changed:
             self._viewers_changed = False
             self.apply(reactions.refresh_dynamic(self), i)
         if self.auto_reply is not None and self.auto_reply not in self._finished:
             return
         reply, dropped = self.rules.next_reply(now)
-        self.apply(reactions.effects(self, [*dropped, *([reply] if reply is not None else [])], i), i)
+        self.apply(reactions.effects(self, [*dropped, *([reply] if reply is not None else [])]), i)
 
     # ---- helpers for commands -------------------------------------------------------------------
     def voice_of(self, role: str) -> tuple[VoiceConfig | None, str]:

@@ -33,18 +33,18 @@ from render.spec.enums import TextType
 from render.spec.models import TextConfig
 
 
-def effects(prog: ShowView, actions: Iterable, i: int) -> list[Effect]:
+def effects(prog: ShowView, actions: Iterable) -> list[Effect]:
     """The effects of what the engine answered, in its order."""
     out: list[Effect] = []
     for a in actions:
         if isinstance(a, Observe):
             out.append(Emit(a.event_type, a.message))
         elif isinstance(a, ShowLayers):
-            out += show_layers(prog, a.layers, i, rule_index=a.rule_index)
+            out += show_layers(prog, a.layers, rule_index=a.rule_index)
         elif isinstance(a, Callback):
             out.append(SendCallback(a))
         elif isinstance(a, Reply):
-            out += reply(prog, a, i)
+            out += reply(prog, a)
     return out
 
 
@@ -53,7 +53,7 @@ def _filler(prog: ShowView):
     return lambda text: dynamic_text(text, prog.rules.viewers if prog.rules is not None else None)
 
 
-def show_layers(prog: ShowView, layers, i: int, *, rule_index=None, reply_id=None) -> list[Effect]:
+def show_layers(prog: ShowView, layers, *, rule_index=None, reply_id=None) -> list[Effect]:
     fill = _filler(prog)
     out: list[Effect] = []
     for n, layer in enumerate(layers):
@@ -84,7 +84,7 @@ def refresh_dynamic(prog: ShowView) -> list[Effect]:
     return out
 
 
-def reply(prog: ShowView, r: Reply, i: int) -> list[Effect]:
+def reply(prog: ShowView, r: Reply) -> list[Effect]:
     """A rule's reply becomes an insert (source AUTO, command_id = reply_id), listed with the others."""
     if r.audio_ref:
         params: InsertPlayAudio | InsertPlayScript = InsertPlayAudio(
@@ -108,7 +108,7 @@ def reply(prog: ShowView, r: Reply, i: int) -> list[Effect]:
                       (prog, text, role, f"interaction_rules[{r.rule_index}].trigger.reply_texts"))
     out: list[Effect] = [Insert(cmd)]
     if r.layers:
-        out += show_layers(prog, r.layers, i, rule_index=r.rule_index, reply_id=r.reply_id)
+        out += show_layers(prog, r.layers, rule_index=r.rule_index, reply_id=r.reply_id)
     out.append(job)
     return out
 
