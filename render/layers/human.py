@@ -169,7 +169,7 @@ class HumanFace:
             sp = self.states[mouth_state(pose.level)] if pose.viseme is None else self.shapes.get(pose.viseme)
         else:
             sp = self.states[1] if blinking(t) and not dy else None
-        if sp is None or not dy:
+        if sp is None or not dy or sp.y + sp.h + dy > self.rect[3]:  # (not moved off the frame)
             return sp
         key = (id(sp), dy)
         if key not in self._moved:

@@ -37,6 +37,7 @@ _VOWELS = {
 _CONSONANTS = {Viseme.CLOSED: "pbmɓʙɸβ", Viseme.TEETH: "fvɱʋ", Viseme.ROUNDED: "wʍɥ"}
 _VOWEL = {ch: v for v, chars in _VOWELS.items() for ch in chars}
 _CONSONANT = {ch: v for v, chars in _CONSONANTS.items() for ch in chars}
+_TONE_LETTERS = "˥˦˧˨˩"
 # a consonant cluster (tʃ, ts, mp) shows its most visible articulation
 _PRIORITY = (Viseme.CLOSED, Viseme.TEETH, Viseme.ROUNDED, Viseme.MID)
 
@@ -48,11 +49,18 @@ def _letters(symbol: str) -> str:
                    if unicodedata.category(ch) in ("Ll", "Lo", "Lu"))
 
 
+def _modifier(symbol: str) -> bool:
+    """A symbol that only marks its neighbour (ˈ ˌ ː, a tone digit or letter, ʰ, a word space)."""
+    return bool(symbol) and all(unicodedata.category(ch) in ("Lm", "Mn", "Nd", "Zs") or ch in _TONE_LETTERS
+                                for ch in symbol)
+
+
 def shapes_of(symbol: str) -> list[Viseme]:
-    """The shapes a phoneme symbol goes through, in order ([REST] for a pause)."""
+    """The shapes a phoneme symbol goes through, in order ([REST] for a pause or punctuation,
+    [] for a symbol that only marks its neighbour: stress, length, tone, a word space)."""
     letters = _letters(symbol)
     if not letters:
-        return [Viseme.REST]
+        return [] if _modifier(symbol) else [Viseme.REST]
     out: list[Viseme] = []
     cluster: list[Viseme] = []
     for ch in letters:
@@ -74,14 +82,24 @@ def shapes_of(symbol: str) -> list[Viseme]:
 
 
 def segments(phonemes: Iterable[Phoneme]) -> list[tuple[float, float, Viseme]]:
-    """(start, end, shape) spans in seconds: each phoneme's shapes split evenly over its time."""
-    out = []
+    """(start, end, shape) spans in seconds: each phoneme's shapes split evenly over its time; the
+    time of a marking symbol (Piper prints ˈ, ː and word spaces as phonemes of their own) goes to
+    the phoneme before it, or the one after it at the start."""
+    out: list[tuple[float, float, Viseme]] = []
+    lead: float | None = None  # start of marking symbols before the first shape
     for p in phonemes:
         if p.end <= p.start:
             continue
         shapes = shapes_of(p.symbol)
-        step = (p.end - p.start) / len(shapes)
-        out += [(p.start + i * step, p.start + (i + 1) * step, v) for i, v in enumerate(shapes)]
+        if not shapes:
+            if out and abs(out[-1][1] - p.start) < 1e-3:
+                out[-1] = (out[-1][0], p.end, out[-1][2])
+            elif not out and lead is None:
+                lead = p.start
+            continue
+        start = p.start if lead is None or out else min(lead, p.start)
+        step = (p.end - start) / len(shapes)
+        out += [(start + i * step, start + (i + 1) * step, v) for i, v in enumerate(shapes)]
     return out
 
 

@@ -24,7 +24,8 @@ FPS = 25
     ("a", [V.WIDE]), ("ˈæ", [V.WIDE]), ("ɑː", [V.WIDE]), ("ʌ", [V.WIDE]),
     ("f", [V.TEETH]), ("v", [V.TEETH]),
     ("iː", [V.MID]), ("ə", [V.MID]), ("s", [V.MID]), ("tʃ", [V.MID]), ("ɹ", [V.MID]), ("ŋ", [V.MID]),
-    ("", [V.REST]), ("ˈ", [V.REST]), ("_", [V.REST]),
+    ("", [V.REST]), ("_", [V.REST]), (",", [V.REST]), (".", [V.REST]), ("^", [V.REST]),
+    ("ˈ", []), ("ː", []), ("3", []), ("˧˥", []), (" ", []), ("ʰ", []),
     ("aʊ", [V.WIDE, V.ROUNDED]), ("aɪ", [V.WIDE, V.MID]), ("eɪ", [V.MID]),
     # Mandarin as espeak-ng / Piper print it: tone digits and tone letters are not shapes
     ("ma1", [V.CLOSED, V.WIDE]), ("u3", [V.ROUNDED]), ("ɥe2", [V.ROUNDED, V.MID]), ("i˥˩", [V.MID]),
@@ -37,6 +38,13 @@ def test_symbols_map_to_shapes(symbol, shapes):
 def test_a_symbol_of_several_shapes_shares_its_time():
     assert segments([Phoneme(1.0, 1.2, "aʊ")]) == [(1.0, 1.1, V.WIDE), (1.1, 1.2, V.ROUNDED)]
     assert segments([Phoneme(1.0, 1.0, "a")]) == []
+
+
+def test_marks_printed_as_phonemes_lengthen_their_neighbour():
+    # Piper's alignment times stress, length and word spaces like phonemes: no mouth of their own
+    ph = [Phoneme(0.0, 0.02, "ˈ"), Phoneme(0.02, 0.1, "m"), Phoneme(0.1, 0.2, "u"), Phoneme(0.2, 0.3, "ː"),
+          Phoneme(0.3, 0.34, " "), Phoneme(0.34, 0.4, "a"), Phoneme(0.4, 0.5, ",")]
+    assert segments(ph) == [(0.0, 0.1, V.CLOSED), (0.1, 0.34, V.ROUNDED), (0.34, 0.4, V.WIDE), (0.4, 0.5, V.REST)]
 
 
 def names(track):
