@@ -14,6 +14,3 @@ class Pose:
     viseme: Viseme | None = None     # the mouth shape from the phoneme timings
     gesture: Gesture | None = None
     progress: float = 0.0            # of the gesture, 0..1
-
-
-REST = Pose(viseme=Viseme.REST)
