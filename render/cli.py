@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_feed(args) -> int:
     from render.errors import MediaFileError
-    from render.interaction.feed import FeedError, feed
+    from render.feeds.lines import FeedError, feed
 
     try:
         source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115

@@ -14,7 +14,7 @@ import pytest
 
 from render.callbacks import sign
 from render.interaction import Callback, CallbackSender, Interaction
-from render.interaction.feed import FeedError, feed
+from render.feeds.lines import FeedError, feed
 from render.spec import load_room
 from render.spec.models import LiveEventCallBackConfig
 from tests.unit.test_interaction_engine import BASE_ROOM, with_trigger
