@@ -15,8 +15,9 @@ class FeedEvent:
     type: int
     content: dict = field(hash=False, compare=False)
     timestamp: int = 0  # epoch ms
-    key: str = ""
-    where: str = ""
+    key: str = ""          # the platform's identity of it: duplicates are dropped by it ("" never)
+    where: str = ""        # names it in messages ("line 3")
+    heartbeat: bool = False  # derived from a keepalive (a popularity count): not proof messages flow
 
     @property
     def name(self) -> str:
