@@ -64,7 +64,7 @@ def room(url: str, key: str) -> dict:
         "play_policy": {"repeat_count": -1},
         "output_urls": [url], "stream_keys": [key],
         "interaction_rules": [
-            rule("price", "price", {"reply_mode": "SYSTEM_REPLY", "play_type": "PLAY_NOW", "reply_texts": ["Yes!"]}),
+            rule("price", "price", {"reply_mode": "SYSTEM_REPLY", "play_type": "PLAY_NOW", "reply_texts": ["Hi."]}),
             rule("left", "left", {"reply_mode": "SHOW_LAYER", "layer_config": block("left")}),
             rule("right", "right", {"reply_mode": "SHOW_LAYER", "layer_config": block("right")}),
         ],
@@ -112,7 +112,11 @@ class Probe:
             print(f"  probe {n}: HTTP {r.status_code} {r.text[:200]}")
             return
         a = self.pull.wait_for(lambda a: a.kind == "video" and region(a, place) > base + 40, 3, since=t0)
-        s = self.pull.wait_for(lambda a: a.kind == "audio" and a.level > 0.02, 3, since=t0)
+        # the onset: the first loud audio after a quiet frame that arrived after the report (the
+        # tail of the previous reply may still be arriving at t0)
+        quiet = self.pull.wait_for(lambda a: a.kind == "audio" and a.level < 0.005, 3, since=t0)
+        s = None if quiet is None else self.pull.wait_for(lambda a: a.kind == "audio" and a.level > 0.02, 3,
+                                                          since=quiet.arrived)
         if a is not None:
             self.video.append(a.arrived - t0)
         if s is not None:

@@ -52,5 +52,7 @@ def platform_feed(args) -> int:
     except FeedError as e:
         print(f"feed: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # before the feed's own handler was in place
+        return 130
     print(summary(stats))
     return 0

@@ -63,23 +63,14 @@ async def _feed(url, source, *, batch, interval, err, timeout, give_up) -> FeedR
     stats = Stats()
     reporter = Reporter(url, stats, batch=batch, interval=interval, timeout=timeout, give_up=give_up)
     result = FeedResult()
-    sender = asyncio.create_task(reporter.run())
+    sender = reporter.start()
     lines: asyncio.Queue = asyncio.Queue(maxsize=MAX_BATCH)
     threading.Thread(target=_read, args=(source, asyncio.get_running_loop(), lines), name="feed-reader",
                      daemon=True).start()
 
-    async def until(aw):
-        """`aw`, unless the sender fails first (the server refused): then its FeedError."""
-        task = asyncio.ensure_future(aw)
-        done, _ = await asyncio.wait({task, sender}, return_when=asyncio.FIRST_COMPLETED)
-        if task not in done:
-            task.cancel()
-            sender.result()
-        return task.result()
-
     n = 0
     try:
-        while (line := await until(lines.get())) is not None:
+        while (line := await reporter.until(lines.get())) is not None:
             if isinstance(line, Exception):
                 raise FeedError(f"cannot read the events: {line}")
             n += 1
@@ -96,7 +87,7 @@ async def _feed(url, source, *, batch, interval, err, timeout, give_up) -> FeedR
                 result.bad_lines += 1
                 continue
             stats.seen(ev.type)
-            await until(reporter.put(ev))
+            await reporter.put(ev)
         await reporter.close()
         await sender
     finally:

@@ -2,9 +2,10 @@
 of at most 100 (the server's limit) or every `interval` s, in order.
 
     reporter = Reporter(url, stats)
-    task = asyncio.create_task(reporter.run())
-    await reporter.put(ev)          # waits while `max_pending` events wait (backpressure)
-    await reporter.close()          # sends what is left, then run() returns
+    reporter.start()                # its sending task, in the running loop
+    await reporter.put(ev)          # waits while `max_pending` events wait (backpressure);
+                                    # raises the FeedError that stopped the sending
+    await reporter.close()          # sends what is left, then the task ends
 
 The answer is honoured, so nothing is lost silently:
 - 200 `{accepted: n}`: the first n were taken; the rest go again (after Retry-After when given).
@@ -71,16 +72,33 @@ class Reporter:
         self.timeout = timeout
         self.give_up = give_up
         self._q: asyncio.Queue = asyncio.Queue(maxsize=max_pending)
+        self.task: asyncio.Task | None = None
 
     @property
     def pending(self) -> int:
         return self._q.qsize()
 
+    def start(self) -> asyncio.Task:
+        self.task = asyncio.create_task(self.run())
+        return self.task
+
+    async def until(self, aw):
+        """Await `aw` unless the sending stops first: then its FeedError (the URL refused)."""
+        job = asyncio.ensure_future(aw)
+        if self.task is None:
+            return await job
+        done, _ = await asyncio.wait({job, self.task}, return_when=asyncio.FIRST_COMPLETED)
+        if job not in done:
+            job.cancel()
+            self.task.result()  # raises what ended it
+            raise FeedError("the report URL's sender stopped")
+        return job.result()
+
     async def put(self, ev: FeedEvent) -> None:
-        await self._q.put(ev)
+        await self.until(self._q.put(ev))
 
     async def close(self) -> None:
-        await self._q.put(_END)
+        await self.until(self._q.put(_END))
 
     async def run(self) -> None:
         import httpx

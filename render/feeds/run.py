@@ -37,17 +37,11 @@ async def _with_reporter(body, url: str | None, stats: Stats, *, quiet: bool, st
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     reporter = Reporter(url, stats) if url else None
-    sender = asyncio.create_task(reporter.run()) if reporter else None
+    sender = reporter.start() if reporter else None
 
     async def put(ev: FeedEvent) -> None:
-        if reporter is None:
-            stats.sent += 1
-            return
-        task = asyncio.ensure_future(reporter.put(ev))
-        done, _ = await asyncio.wait({task, sender}, return_when=asyncio.FIRST_COMPLETED)
-        if task not in done:
-            task.cancel()
-            sender.result()  # the report URL refused for good: FeedError
+        if reporter is not None:  # None: --record only
+            await reporter.put(ev)
 
     async def status() -> None:
         while True:
@@ -62,7 +56,7 @@ async def _with_reporter(body, url: str | None, stats: Stats, *, quiet: bool, st
             try:
                 await asyncio.wait_for(asyncio.shield(sender), drain)
             except asyncio.TimeoutError:
-                stats.drop("not reported before the end", reporter.pending)
+                stats.drop("not reported before the end", reporter.pending)  # and the batch on its way
                 sender.cancel()
     finally:
         if shown is not None:
