@@ -57,3 +57,44 @@ def test_a_flood_loses_nothing_when_the_live_takes_only_some(busy_server):
     assert busy_server["taken"] == [f"c{i}" for i in range(550)]  # all, once each, in order
     assert result.sent == 550
     assert 429 in busy_server["answers"]
+
+
+def test_the_reporter_holds_back_its_source_instead_of_growing(busy_server):
+    """Backpressure: with 5 events allowed to wait, the source waits; all arrive, in order."""
+    import asyncio
+
+    from render.feeds.events import FeedEvent
+    from render.feeds.report import Reporter
+    from render.feeds.status import Stats
+
+    most = []
+
+    async def main():
+        reporter = Reporter(busy_server["url"], Stats(), max_pending=5, interval=0.01)
+        reporter.start()
+        for i in range(300):
+            await reporter.put(FeedEvent(1, {"content": f"c{i}"}))
+            most.append(reporter.pending)
+        await reporter.close()
+        await reporter.task
+        return reporter.stats
+
+    stats = asyncio.run(main())
+    assert max(most) <= 5 and stats.sent == 300 and stats.busy > 0
+    assert busy_server["taken"] == [f"c{i}" for i in range(300)]
+
+
+def test_the_status_line_says_rates_by_type_reconnects_and_drops():
+    from render.feeds.status import Stats, status_line, summary
+
+    s = Stats()
+    for t in (1, 1, 1, 4, 6):
+        s.seen(t)
+    s.drop("duplicate", 2)
+    s.reconnects, s.sent, s.batches, s.bad_frames = 3, 5, 1, 1
+    line = status_line(s, s.rates(now=s._window_at + 2.0), pending=7)
+    assert line == ("2.5 ev/s (comment 1.5, gift 0.5, viewer count 0.5) | sent 5 in 1 report(s), waiting 7 "
+                    "| reconnects 3 | dropped 2 (duplicate 2) | bad frames 1")
+    assert s.rates() == {}  # a new window
+    assert summary(s) == ("5 event(s) seen (comment 3, gift 1, viewer count 1); reported 5 in 1 batch(es); "
+                          "dropped 2 (duplicate 2); 3 reconnect(s); 1 bad frame(s) skipped")
