@@ -54,9 +54,9 @@ async def follow(source, put: Callable[[FeedEvent], Awaitable[None]], stats: Sta
     dedupe = Dedupe()
     failures = 0
     while not stop.is_set():
-        delivered = False
+        delivered: list[FeedEvent] = []  # filled as the session delivers, even if it then fails
         try:
-            delivered = await _session(source, put, stats, stop, silence, dedupe, recorder)
+            await _session(source, put, stats, stop, silence, dedupe, recorder, delivered)
             problem = "the platform closed the connection"
         except FeedError:
             raise
@@ -75,11 +75,11 @@ async def follow(source, put: Callable[[FeedEvent], Awaitable[None]], stats: Sta
 
 
 async def _session(source, put, stats: Stats, stop: asyncio.Event, silence: float, dedupe: Dedupe,
-                   recorder) -> bool:
-    """One connection until it ends, goes silent (TimeoutError) or `stop`; True if it delivered."""
+                   recorder, delivered: list) -> None:
+    """One connection until it ends, goes silent (TimeoutError) or `stop`; `delivered` gets its
+    first event (a session that delivered resets the backoff, even if it then fails)."""
     events = source.session(stats).__aiter__()
     stopping = asyncio.ensure_future(stop.wait())
-    delivered = False
     last = time.monotonic()
     try:
         while not stop.is_set():
@@ -91,15 +91,16 @@ async def _session(source, put, stats: Stats, stop: asyncio.Event, silence: floa
                 with contextlib.suppress(BaseException):
                     await nxt
                 if stopping in done:
-                    return delivered
+                    return
                 raise asyncio.TimeoutError
             try:
                 ev = nxt.result()
             except StopAsyncIteration:
-                return delivered
+                return
             if not ev.heartbeat:
                 last = time.monotonic()
-            delivered = True
+            if not delivered:
+                delivered.append(ev)
             if not dedupe.first(ev.key):
                 stats.drop("duplicate")
                 continue
@@ -107,7 +108,6 @@ async def _session(source, put, stats: Stats, stop: asyncio.Event, silence: floa
             if recorder is not None:
                 recorder.write(ev)
             await put(ev)
-        return delivered
     finally:
         stopping.cancel()
         with contextlib.suppress(BaseException):
