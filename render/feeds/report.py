@@ -12,7 +12,8 @@ The answer is honoured, so nothing is lost silently:
   A server that does not say (the reference service) took them all.
 - 429: none taken; the same batch goes again after Retry-After (default 1 s).
 - another 4xx: the URL or the events are refused for good: FeedError with the status and the
-  API's error (an expired URL, an ended job).
+  API's error (an expired URL, an ended job). A 409 before any report was taken is retried as
+  below: the job may still be preparing (a feed started with its job).
 - network errors and 5xx: sent again with backoff for `give_up` s, then FeedError naming how
   many events were not reported.
 """
@@ -146,7 +147,8 @@ class Reporter:
                 if 200 <= r.status_code < 300:
                     return await self._taken(r, batch)
                 problem = f"{_label(batch)}: the report URL answered HTTP {r.status_code}: {explain(r)}"
-                if r.status_code < 500:
+                starting = r.status_code == 409 and self.stats.batches == 0  # the job may still prepare
+                if r.status_code < 500 and not starting:
                     raise FeedError(problem)
             now = time.monotonic()
             failing_since = failing_since or now

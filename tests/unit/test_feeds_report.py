@@ -98,3 +98,37 @@ def test_the_status_line_says_rates_by_type_reconnects_and_drops():
     assert s.rates() == {}  # a new window
     assert summary(s) == ("5 event(s) seen (comment 3, gift 1, viewer count 1); reported 5 in 1 batch(es); "
                           "dropped 2 (duplicate 2); 3 reconnect(s); 1 bad frame(s) skipped")
+
+
+def test_a_job_still_preparing_is_waited_for_and_an_ended_one_stops_the_feed():
+    """409 before anything was taken: the job is starting, so the feed retries; once reports have
+    been taken, 409 means the job ended: the feed stops with the API's error."""
+    from render.feeds.lines import FeedError
+
+    calls = {"n": 0}
+
+    class H(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            calls["n"] += 1
+            ok = calls["n"] in (3, 4)
+            body = (json.dumps({"live_event_report_url": "u", "accepted": 1}) if ok else
+                    json.dumps({"error_code": "MSS.20020001", "error_msg": "job_id: job j is starting"})).encode()
+            self.send_response(200 if ok else 409)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        lines = "".join(json.dumps({"type": 1, "content": {"content": f"c{i}"}}) + "\n" for i in range(3))
+        with pytest.raises(FeedError, match="HTTP 409: MSS.20020001 job_id: job j is starting"):
+            feed(f"http://127.0.0.1:{srv.server_address[1]}/r", io.StringIO(lines), batch=1, give_up=10)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert calls["n"] == 5  # 409, 409 (retried), 200, 200, then 409: the end
