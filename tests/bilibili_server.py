@@ -51,7 +51,8 @@ def danmu(uid: int, name: str, text: str, ts: int, *, level: int = 12, medal=(5,
 
 
 class BilibiliServer:
-    def __init__(self, sessions: list[list] | None = None, *, room_id: int = 7734200, popularity: int = 4321):
+    def __init__(self, sessions: list[list] | None = None, *, room_id: int = 7734200, popularity: int = 4321,
+                 danmu_info_code: int = 0):
         self.sessions = list(sessions or [])
         self.room_id = room_id
         self.popularity = popularity
@@ -59,6 +60,7 @@ class BilibiliServer:
         self.heartbeats = 0
         self.connections = 0
         self.cookies: list[str] = []
+        self.danmu_info_code = danmu_info_code  # not 0: getDanmuInfo refuses (as without a signed query)
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
@@ -72,6 +74,8 @@ class BilibiliServer:
         self.cookies.append(request.headers.get("Cookie", ""))
         if path == "/room/v1/Room/room_init":
             body = {"code": 0, "data": {"room_id": self.room_id, "short_id": 0}}
+        elif path == "/xlive/web-room/v1/index/getDanmuInfo" and self.danmu_info_code:
+            body = {"code": self.danmu_info_code, "message": "-352", "data": {}}
         elif path == "/xlive/web-room/v1/index/getDanmuInfo":
             body = {"code": 0, "data": {"token": "tok-123", "host_list": [
                 {"host": "127.0.0.1", "port": self.port, "ws_port": self.port, "wss_port": 0}]}}

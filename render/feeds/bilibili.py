@@ -6,7 +6,9 @@
 Without `server`, each session asks the live API for the room's real id (room_init: a short id
 becomes the long one) and for the danmaku host and token (getDanmuInfo); a login cookie (its
 `DedeUserID` and `buvid3`) makes the connection a logged-in one, which the platform needs to show
-user names in full. With `server` (`ws://127.0.0.1:PORT/sub`), it connects there with the room
+user names in full. When getDanmuInfo refuses (the platform may ask for a signed query, which
+is not implemented here, or a login), the default host is used without a token, as a guest.
+With `server` (`ws://127.0.0.1:PORT/sub`), it connects there with the room
 id as given and no token. Then: the auth packet within 5 s, its reply (code 0), a heartbeat
 every 30 s, and every message packet through the Mapper. A packet that breaks the format or a
 command whose fields are missing is logged and skipped (counted as a bad frame).
@@ -27,6 +29,7 @@ from render.feeds.status import Stats
 
 log = logging.getLogger(__name__)
 API = "https://api.live.bilibili.com"
+DEFAULT_SUB = "wss://broadcastlv.chat.bilibili.com/sub"  # the danmaku host when none is given
 HEARTBEAT = 30.0
 AUTH_WAIT = 10.0
 UA = "Mozilla/5.0 (X11; Linux x86_64) smartlive-feed"
@@ -43,12 +46,13 @@ def cookie_value(cookie: str, name: str) -> str:
 
 class Bilibili:
     def __init__(self, room_id: int, *, cookie: str = "", server: str | None = None, api: str = API,
-                 heartbeat: float = HEARTBEAT):
+                 heartbeat: float = HEARTBEAT, default_sub: str = DEFAULT_SUB):
         self.room_id = room_id
         self.cookie = cookie
         self.server = server
         self.api = api.rstrip("/")
         self.heartbeat = heartbeat
+        self.default_sub = default_sub
         self.mapper = Mapper()
         self.name = f"bilibili {room_id}"
 
@@ -64,14 +68,18 @@ class Bilibili:
         async with httpx.AsyncClient(timeout=10, headers=headers) as client:
             init = await self._get(client, "/room/v1/Room/room_init", {"id": self.room_id})
             room = int(init.get("room_id") or self.room_id)
-            info = await self._get(client, "/xlive/web-room/v1/index/getDanmuInfo", {"id": room, "type": 0})
+            try:
+                info = await self._get(client, "/xlive/web-room/v1/index/getDanmuInfo", {"id": room, "type": 0})
+            except SourceError as e:  # it may want a signed (WBI) query or a login: go on as a guest
+                log.warning("bilibili: %s; connecting to the default host without a token", e)
+                info = {}
         hosts = [h for h in info.get("host_list") or [] if isinstance(h, dict) and h.get("host")]
         if hosts and self.api.startswith("http://"):  # a plain local API (a test): its host's ws port
             url = f"ws://{hosts[0]['host']}:{hosts[0].get('ws_port', 80)}/sub"
         elif hosts:
             url = f"wss://{hosts[0]['host']}:{hosts[0].get('wss_port', 443)}/sub"
         else:
-            url = "wss://broadcastlv.chat.bilibili.com/sub"
+            url = self.default_sub
         return room, url, str(info.get("token") or "")
 
     async def _get(self, client, path: str, params: dict) -> dict:

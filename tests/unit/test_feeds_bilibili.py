@@ -157,6 +157,14 @@ def test_the_room_lookup_gives_the_real_room_and_token_and_sends_the_cookie():
     assert all("SESSDATA=s3cr3t" in c for c in srv.cookies) and len(srv.cookies) == 2
 
 
+def test_a_refused_danmu_info_connects_as_a_guest_to_the_default_host():
+    with BilibiliServer([[message(danmu(1, "Wang", "hi", T))]], room_id=7734200, danmu_info_code=-352) as srv:
+        src = Bilibili(12, api=srv.api, default_sub=srv.url)
+        got, _ = run_follow(srv, src, want=lambda evs: any(e.type == 1 for e in evs))
+    assert [e.content["content"] for e in got if e.type == 1] == ["hi"]
+    assert srv.auths[0]["roomid"] == 7734200 and "key" not in srv.auths[0]
+
+
 def test_a_popularity_count_alone_does_not_hold_off_the_silence_reconnect():
     with BilibiliServer([[], [message(danmu(1, "Wang", "finally", T))]]) as srv:
         src = Bilibili(5050, server=srv.url, heartbeat=0.2)  # replies every 0.2 s, never a message
