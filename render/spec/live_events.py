@@ -16,8 +16,9 @@ from typing import Any
 from render.errors import SpecError
 from render.spec.enums import EventType
 
-EVENT_TYPES = {EventType.COMMENT: "comment", EventType.JOIN: "join", EventType.LIKE: "like", EventType.GIFT: "gift",
-               EventType.FOLLOW: "follow", EventType.VIEWER_COUNT: "viewer count"}  # what viewers report
+EVENT_TYPES: dict[int, str] = {  # what viewers report (10, the streamer's sentence, is the programme's own)
+    EventType.COMMENT: "comment", EventType.JOIN: "join", EventType.LIKE: "like", EventType.GIFT: "gift",
+    EventType.FOLLOW: "follow", EventType.VIEWER_COUNT: "viewer count"}
 MAX_BATCH = 100  # events in one report (interaction.md / issue 12)
 
 
