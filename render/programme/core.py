@@ -530,8 +530,7 @@ class Programme:
             return
         from render.programme import reactions
 
-        text = item.track.subtitles[k] or ""
-        reactions.on_sentence(self, text, i)
+        reactions.on_sentence(self, it.sentence_text(item, k), i)
 
     def _rules_tick(self, i: int) -> None:
         if self.rules is None:
