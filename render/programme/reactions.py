@@ -82,6 +82,13 @@ def show_layers(prog, layers, i: int, *, rule_index=None, reply_id=None) -> None
                 commands.place(prog, Done(tag, error=e), i)
 
 
+def show_reply_layers(prog, reply_id: str, i: int) -> None:
+    """A rule reply starts playing: its layer_config / extra_layer_config appear with it (and hide
+    when it ends, unless display_duration says otherwise)."""
+    layers, rule_index = prog.reply_layers.pop(reply_id)
+    show_layers(prog, layers, i, rule_index=rule_index, reply_id=reply_id)
+
+
 def refresh_dynamic(prog) -> None:
     """DYNAMIC text overlays show the viewer count: redrawn when it changes."""
     for ov in prog.overlays:
@@ -105,8 +112,8 @@ def speak_reply(prog, reply: Reply, i: int) -> None:
     cmd = Command(name, params, reply.reply_id, "AUTO", raw)
     commands.register_insert(prog, cmd)
     prog.auto_reply = cmd.command_id
-    if reply.layers:
-        show_layers(prog, reply.layers, i, rule_index=reply.rule_index, reply_id=reply.reply_id)
+    if reply.layers:  # shown when the reply starts playing (REPLY_START), not now
+        prog.reply_layers[reply.reply_id] = (reply.layers, reply.rule_index)
     role = reply.role
     if reply.audio_ref:
         where = reply.audio_field or "reply_audios"
