@@ -12,6 +12,7 @@ import json
 import numpy as np
 
 from render.errors import RenderError, StateError
+from render.plan import signalled, waits_for_signal
 from render.programme import items as it
 from render.programme.core import INSERT_GAP
 from render.programme.scenes import load_scenes
@@ -128,7 +129,9 @@ def place(prog, done, i: int) -> None:
         prog.show_overlay(done.result, i)
     elif kind == "rewrite":  # only the scripts change: rules or an exit policy set meanwhile stay
         room, scenes = prog.room.model_copy(update={"scene_scripts": extra.scene_scripts}), done.result
-        if prog.room.play_policy is not None and prog.room.play_policy.is_rewrite_delay:
+        if waits_for_signal(prog.room):  # auto_play_script false: this is the signal to start
+            prog._apply_rewrite(signalled(room), scenes)
+        elif prog.room.play_policy is not None and prog.room.play_policy.is_rewrite_delay:
             if prog._pending_rewrite is not None:  # a later rewrite replaces one still waiting
                 for st in prog._pending_rewrite[1].values():
                     st.close()
