@@ -76,7 +76,7 @@ def test_auto_play_script_false_streams_answers_and_starts_on_the_first_rewrite(
              "params": {"scene_scripts": room["scene_scripts"]}}
     audio, events, _ = run(room, library, [said, start], frames=250)
     assert len(audio) == 250 * 1920  # the show streams while it waits
-    assert kinds(events, "REPLY_START")[0]["frame"] == 13
+    assert kinds(events, "REPLY_START")[0]["frame"] == round(0.5 * 25)
     switches = kinds(events, "SHOOT_SCRIPT_SWITCH")
     assert switches and switches[0]["frame"] == 100
     assert switches[0]["message"]["shoot_script_title"] == "one"
