@@ -44,6 +44,12 @@ def signalled(room: Room) -> Room:
     return room.model_copy(update={"play_policy": policy})
 
 
+def with_exit_config(room: Room, config) -> Room:
+    """The room with play_policy.live_exit_config replaced (RESET_EXIT_CONFIG)."""
+    policy = policy_of(room).model_copy(update={"live_exit_config": config})
+    return room.model_copy(update={"play_policy": policy})
+
+
 def paragraphs_in_order(room: Room, scene_index: int) -> list[int]:
     """Indexes of a scene's paragraphs by sequence_no (missing numbers keep their written place)."""
     paras = room.scene_scripts[scene_index].shoot_scripts

@@ -163,6 +163,7 @@ class Worker:
     link: JobLink | None = None  # the job channel
     spawned_at: float = 0.0  # monotonic
     exception_wait: float | None = None  # s with no connected output that end the job
+    wait_units: tuple[int, float] = (3, 60.0)  # (default minutes, seconds a minute) of exception_wait
     ping: Future | None = None
     ping_sent_at: float = 0.0
     last_answer: float | None = None  # monotonic: the worker last answered a ping
@@ -171,12 +172,18 @@ class Worker:
     unconnected_since: float | None = None  # monotonic: no output CONNECTED since (once one started)
 
     def on_event(self, line: dict) -> None:
-        """An event line from the worker's channel: follows its outputs' states."""
-        if not isinstance(line, dict) or line.get("event_type") != "RTMP_STREAM_STATE_CHANGE":
+        """An event line from the worker's channel: follows its outputs' states and its exit
+        policy (RESET_EXIT_CONFIG changes max_exception_waiting_duration too)."""
+        kind = line.get("event_type") if isinstance(line, dict) else None
+        if kind not in ("RTMP_STREAM_STATE_CHANGE", "EXIT_CONFIG_RESET"):
             return
         try:
             msg = json.loads(line.get("message") or "{}")
         except (TypeError, ValueError):
+            return
+        if kind == "EXIT_CONFIG_RESET":
+            spec = {"play_policy": {"live_exit_config": msg.get("live_exit_config") or {}}}
+            self.exception_wait = exception_wait(spec, *self.wait_units)
             return
         self.outputs[f"{msg.get('output_url')}/{msg.get('stream_key')}"] = str(msg.get("state"))
         if "CONNECTED" in self.outputs.values():
@@ -401,6 +408,7 @@ class JobRunner:
         worker = Worker(
             job["job_id"], proc, folder, job["room_type"], job["project_id"], job["room_id"],
             spawned_at=now, exception_wait=exception_wait(spec, ctl.default_exception_wait, ctl.minute),
+            wait_units=(ctl.default_exception_wait, ctl.minute),
             spec=spec,
         )
         worker.link = JobLink(folder / SOCKET, on_event=worker.on_event)

@@ -12,7 +12,7 @@ import json
 import numpy as np
 
 from render.errors import RenderError, StateError
-from render.plan import signalled, waits_for_signal
+from render.plan import signalled, waits_for_signal, with_exit_config
 from render.programme import items as it
 from render.programme.core import INSERT_GAP
 from render.programme.scenes import load_scenes
@@ -55,8 +55,11 @@ def take(prog, cmd, i: int) -> str:
         return json.dumps(prog.room.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
     if name == "CLEAN_UP_INSERT_COMMAND":
         return json.dumps({"cleaned": clean_up(prog, p.command_ids, i)})
-    if name == "RESET_EXIT_CONFIG":
+    if name == "RESET_EXIT_CONFIG":  # every field, for the rest of the live (the job runner hears it too)
         prog.exit.config = p
+        prog.room = with_exit_config(prog.room, p)
+        prog._emit("EXIT_CONFIG_RESET", {**prog._ids(), "live_exit_config": p.model_dump(mode="json",
+                                                                                          exclude_none=True)})
         return SUCCESS
     if name == "REFRESH_OUTPUT_URL":
         if prog.on_refresh_outputs is None:
