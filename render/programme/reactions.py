@@ -7,6 +7,8 @@ a robot's answer streams, and its first sentence plays as soon as it is spoken.
 """
 from __future__ import annotations
 
+import time
+
 from render.interaction import Interaction, answer_stream, dynamic_text
 from render.interaction.actions import Callback, Observe, Reply, ShowLayers
 from render.programme import commands
@@ -16,7 +18,8 @@ from render.spec.models import TextConfig
 
 def engine_for(prog, seed):
     """The rules engine of a programme (kept even with no rules: REWRITE_INTERACTION_RULES may add some)."""
-    return Interaction(prog.room, prog.library, seed=seed, room_id=prog.room_id, job_id=prog.job_id)
+    wall = None if prog.prep.sync else time.time  # live: reply ages count from the events' timestamps
+    return Interaction(prog.room, prog.library, seed=seed, room_id=prog.room_id, job_id=prog.job_id, wall=wall)
 
 
 def _scene(prog) -> str | None:
