@@ -230,6 +230,21 @@ def room_view(row: dict) -> dict:
     }
 
 
+LIVE_STATES = {"WAITING", "PROCESSING", "SUCCEED", "FAILED", "CANCELED", "BLOCKED", "NULL"}
+
+
+def live_states(value: str | None) -> list[str] | None:
+    """The list query's live_state: job states of a room's latest job, comma-separated (SUCCESS
+    is SUCCEED; NULL: no job yet); 400 naming live_state for anything else."""
+    if not value:
+        return None
+    states = [{"SUCCESS": "SUCCEED"}.get(s.strip().upper(), s.strip().upper()) for s in value.split(",")]
+    bad = [s for s in states if s not in LIVE_STATES]
+    if bad:
+        raise SpecError(f"live_state: {', '.join(bad)} is not a live state ({', '.join(sorted(LIVE_STATES))})")
+    return states
+
+
 def room_summary(row: dict, last_job: dict | None) -> dict:
     """A listing's entry, from the row's columns (never the stored body)."""
     out = {
@@ -437,9 +452,11 @@ def create_app(settings: Settings) -> FastAPI:
         limit: int = Query(10, ge=1, le=100),
         room_name: str | None = None,
         room_type: str | None = None,
+        live_state: str | None = None,
     ):
         count, rows = store.list_rooms(
-            project_id, offset=offset, limit=limit, room_name=room_name, room_type=room_type
+            project_id, offset=offset, limit=limit, room_name=room_name, room_type=room_type,
+            live_state=live_states(live_state),
         )
         return {
             "count": count,
