@@ -63,7 +63,7 @@ def cmd_validate(args) -> int:
     """Every stage's problems in one run: the spec's, then (on what is valid) every media file
     opened as the render opens it; warnings for what would draw badly or rules that cannot fire."""
     from render.errors import SpecError
-    from render.interaction.lint import robot_warnings
+    from render.interaction.lint import robot_errors
     from render.spec import load_room
     from render.spec.references import check_media
 
@@ -79,8 +79,7 @@ def cmd_validate(args) -> int:
     warnings = []
     if loaded is not None:
         library = _library(args, loaded)
-        problems += check_media(loaded.room, library, open_files=True)
-        loaded.warnings += robot_warnings(loaded.room, library)
+        problems += check_media(loaded.room, library, open_files=True) + robot_errors(loaded.room, library)
         warnings = _warnings(loaded) if not problems else loaded.warnings
     if args.json:
         body = ({"valid": True, "warnings": warnings} if not problems else
