@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from render.api.auth import check_headers, check_request, header_map
 from render.api.console_routes import install_console
+from render.api.rtc import install_rtc
 from render.api.control_routes import install_control, job_report_url
 from render.api.jobs import JobRunner
 from render.api.media import check_room_media
@@ -323,6 +324,7 @@ def openapi_schema(app: FastAPI) -> dict:
             "output_urls": strings,
             "stream_keys": strings,
             "live_event_callback_config": {"$ref": "#/components/schemas/LiveEventCallBackConfig"},
+            "rtc_callback_config": {"$ref": "#/components/schemas/RTCLiveEventCallBackConfig"},
             "view_mode": {"$ref": "#/components/schemas/ViewMode"},
             "co_streamer_config": {"$ref": "#/components/schemas/CoStreamerConfig"},
         },
@@ -526,4 +528,5 @@ def create_app(settings: Settings) -> FastAPI:
                     raw_body=raw_body, authorize=authorize)
     app.include_router(r)
     app.state.console = console = install_console(app, settings, store, authorize)
+    install_rtc(app, settings, store, console.hub, loopback_host=host_is_loopback)
     return app

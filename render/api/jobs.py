@@ -56,6 +56,7 @@ OVERRIDES = (  # the start body's fields (api-family.md), each replacing the roo
     "output_urls",
     "stream_keys",
     "live_event_callback_config",
+    "rtc_callback_config",
     "view_mode",
     "co_streamer_config",
     "interaction_callback_url",
@@ -288,6 +289,8 @@ class JobRunner:
                 "output_urls: a live job needs at least one RTMP output URL "
                 "(in the room or in the start body)"
             )
+        if not effective.scene_scripts:
+            raise SpecError("scene_scripts: a live job needs at least one scene (what the stream shows)")
         check_room_media(effective, self.settings,
                          [("interaction_callback_url", callback)] if callback is not None else [])
         with self._lock:
