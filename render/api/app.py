@@ -32,10 +32,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from render.api.auth import check_headers, check_request, header_map
 from render.api.console_routes import install_console
-from render.api.rtc import install_rtc
 from render.api.control_routes import install_control, job_report_url
 from render.api.jobs import JobRunner
 from render.api.media import check_room_media
+from render.api.rtc import install_rtc
 from render.api.rule_groups import install_rule_groups
 from render.api.settings import Settings
 from render.api.store import Store, iso

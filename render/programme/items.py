@@ -91,7 +91,7 @@ def sentence_at(item: Item, k: int) -> tuple[int, int] | None:
 
 def sentence_text(item: Item, k: int) -> str:
     """The whole sentence of the clip that starts at clip frame k (not the subtitle page shown)."""
-    for (a, _), cue in zip(item.track.sentences, item.clip.cues):
+    for (a, _), cue in zip(item.track.sentences, item.clip.cues, strict=False):
         if a == k and cue.end > cue.start:  # not an action cue (insert-action: start == end)
             return cue.text
     return item.track.subtitles[k] or ""

@@ -48,7 +48,7 @@ def test_the_room_list_honours_live_state(tmp_path):
     from render.errors import SpecError
 
     store = Store(tmp_path / "s.db")
-    idle = store.create_room("p", {"room_name": "idle"})
+    store.create_room("p", {"room_name": "idle"})
     live = store.create_room("p", {"room_name": "live"})
     done = store.create_room("p", {"room_name": "done"})
     job = store.insert_job("p", live, live["body"])
