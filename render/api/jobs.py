@@ -63,7 +63,7 @@ OVERRIDES = (  # the start body's fields (api-family.md), each replacing the roo
 )
 HEARTBEAT = ".heartbeat"  # in the jobs folder: when the server was last alive (restart cleanup)
 SECRET_ENV = ("SMARTLIVE_SK", "SMARTLIVE_AK", "SMARTLIVE_TOKEN")  # the server's keys: never a worker's
-STOPPED_EXITS = (0, 130, -signal.SIGTERM, -signal.SIGKILL)  # how a worker ends after our SIGTERM
+STOPPED_EXITS = (0, 130, 143, -signal.SIGTERM, -signal.SIGKILL)  # how a worker ends after our SIGTERM
 _MSS_LINE = re.compile(r"^(MSS\.\d{8}) (.+)$")
 
 # exec the worker with PR_SET_PDEATHSIG=SIGTERM (dies with the runner thread); argv[1] = server pid

@@ -111,7 +111,7 @@ def test_the_readme_runs_as_written(tmp_path, monkeypatch):
 @pytest.mark.skipif(os.environ.get("SMARTLIVE_TEST_DEMO") == "0", reason="SMARTLIVE_TEST_DEMO=0")
 def test_make_demo_renders_the_steered_showcase_and_says_where(tmp_path):
     r = subprocess.run(["make", "--no-print-directory", "demo", f"DEMO_OUT={tmp_path}",
-                        "DEMO_SECONDS=14"], cwd=ROOT,
+                        "DEMO_SECONDS=16"], cwd=ROOT,
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     video = tmp_path / "demo.mp4"
@@ -119,10 +119,15 @@ def test_make_demo_renders_the_steered_showcase_and_says_where(tmp_path):
     import av
 
     with av.open(str(video)) as f:
-        assert f.duration / 1e6 > 13
+        assert f.duration / 1e6 > 15
     kinds = [json.loads(line)["event_type"] for line in (tmp_path / "demo.jsonl").read_text().splitlines()]
     for kind in ("REPLY_START", "LAYER_SHOW", "RULE_HIT", "SHOOT_SCRIPT_SWITCH"):
         assert kind in kinds, kind
-    roles = [json.loads(json.loads(line)["message"]).get("role")
-             for line in (tmp_path / "demo.jsonl").read_text().splitlines() if '"REPLY_START"' in line]
-    assert "CO_STREAMER" in roles
+    lines = [json.loads(line) for line in (tmp_path / "demo.jsonl").read_text().splitlines()]
+    thanks = [e for e in lines if e["event_type"] == "REPLY_START" and json.loads(e["message"])["role"] == "CO_STREAMER"]
+    assert thanks, "the co-streamer never thanked the gift"
+    # the gift's thank-you text appears with the co-streamer's spoken thanks (a rule reply's layer)
+    rule = json.loads(thanks[0]["message"])["rule_index"]
+    shown = [e["frame"] for e in lines if e["event_type"] == "LAYER_SHOW" and
+             json.loads(e["message"]).get("rule_index") == rule]
+    assert shown == [thanks[0]["frame"]]
