@@ -124,7 +124,8 @@ def test_make_demo_renders_the_steered_showcase_and_says_where(tmp_path):
     for kind in ("REPLY_START", "LAYER_SHOW", "RULE_HIT", "SHOOT_SCRIPT_SWITCH"):
         assert kind in kinds, kind
     lines = [json.loads(line) for line in (tmp_path / "demo.jsonl").read_text().splitlines()]
-    thanks = [e for e in lines if e["event_type"] == "REPLY_START" and json.loads(e["message"])["role"] == "CO_STREAMER"]
+    thanks = [e for e in lines
+              if e["event_type"] == "REPLY_START" and json.loads(e["message"])["role"] == "CO_STREAMER"]
     assert thanks, "the co-streamer never thanked the gift"
     # the gift's thank-you text appears with the co-streamer's spoken thanks (a rule reply's layer)
     rule = json.loads(thanks[0]["message"])["rule_index"]
