@@ -76,7 +76,10 @@ def test_a_webm_preview_of_an_h264_room_is_vp8_and_the_same_seed_gives_the_same_
     timeline.write_text(json.dumps({"at": 0.5, "command": "INSERT_PLAY_SCRIPT",
                                     "params": {"text_config": {"text": "Hi."}}}) + "\n")
     room = json.loads((repo_root / "assets/rooms/example.json").read_text())
-    room["video_config"] = {"codec": "H264", "bitrate": 800, "width": 720, "height": 1280}
+    # small and short: VP8 encodes slowly (a CROP window of the canvas, one short sentence)
+    room["video_config"] = {"codec": "H264", "bitrate": 300, "width": 240, "height": 320, "clip_mode": "CROP",
+                            "dx": 400, "dy": 900}
+    room["scene_scripts"][0]["shoot_scripts"] = [{"sequence_no": 1, "text_config": {"text": "Hello there."}}]
     (tmp_path / "room.json").write_text(json.dumps(room))
     events = []
     for n in (1, 2):
