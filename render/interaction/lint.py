@@ -7,15 +7,16 @@ from render.interaction.robot import load_robot
 from render.spec.enums import ReplyMode
 from render.spec.rules import rule_errors, rule_warnings
 
-__all__ = ["robot_warnings", "rule_errors", "rule_warnings"]
+__all__ = ["robot_errors", "rule_errors", "rule_warnings"]
 
 
 def _v(e):
     return getattr(e, "value", e)
 
 
-def robot_warnings(room, library) -> list[str]:
-    """INTELLIGENT_REPLY rules naming a robot the library does not have (or cannot read)."""
+def robot_errors(room, library) -> list:
+    """INTELLIGENT_REPLY rules naming a robot the library does not have (or cannot read): the
+    RenderError of each (asset not found, file not found or unreadable), naming the field."""
     out = []
     for r, rule in enumerate(room.interaction_rules or []):
         trig = rule.trigger
@@ -23,5 +24,5 @@ def robot_warnings(room, library) -> list[str]:
             try:
                 load_robot(library, trig.robot_id, f"interaction_rules[{r}].trigger.robot_id")
             except RenderError as e:
-                out.append(f"{e.details[0] if e.details else e} (the rule's reply_texts answer instead)")
+                out.append(e)
     return out

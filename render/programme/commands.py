@@ -15,12 +15,14 @@ import numpy as np
 
 from render.errors import RenderError, StateError
 from render.interaction.robot import split_sentences
+from render.plan import signalled, waits_for_signal
 from render.programme import items as it
 from render.programme.effects import (
     CancelRuleReplies,
     ContinueItem,
     DropInserts,
     Effect,
+    Emit,
     FinishReply,
     Insert,
     Job,
@@ -30,6 +32,7 @@ from render.programme.effects import (
     RefreshOutputs,
     ReplaceRules,
     ReplaceScenes,
+    Rewrite,
     SetExitPolicy,
     ShowOverlay,
     ShowView,
@@ -65,8 +68,9 @@ def take(prog: ShowView, cmd: Command) -> tuple[str, list[Effect]]:
     if name == "CLEAN_UP_INSERT_COMMAND":
         cleaned, effects = clean_up(prog, p.command_ids)
         return json.dumps({"cleaned": cleaned}), effects
-    if name == "RESET_EXIT_CONFIG":
-        return SUCCESS, [SetExitPolicy(p)]
+    if name == "RESET_EXIT_CONFIG":  # every field, for the rest of the live (the job runner hears it too)
+        return SUCCESS, [SetExitPolicy(p), Emit("EXIT_CONFIG_RESET", {
+            **prog.ids(), "live_exit_config": p.model_dump(mode="json", exclude_none=True)})]
     if name == "REFRESH_OUTPUT_URL":
         if not prog.has_outputs:
             raise StateError("REFRESH_OUTPUT_URL: this programme has no live outputs (a preview)")
@@ -133,8 +137,11 @@ def place(prog: ShowView, done: Done) -> list[Effect]:
         return [ShowOverlay(done.result)]
     if job == Job.REWRITE:  # only the scripts change: rules or an exit policy set meanwhile stay
         room = prog.room.model_copy(update={"scene_scripts": extra.scene_scripts})
-        delayed = bool(prog.room.play_policy is not None and prog.room.play_policy.is_rewrite_delay)
-        return [ReplaceScenes(room, done.result, delayed)]
+        if waits_for_signal(prog.room):  # auto_play_script false: this is the signal to start
+            return [ReplaceScenes(signalled(room), done.result, Rewrite.START)]
+        if prog.room.play_policy is not None and prog.room.play_policy.is_rewrite_delay:
+            return [ReplaceScenes(room, done.result, Rewrite.NEXT_ROUND)]
+        return [ReplaceScenes(room, done.result, Rewrite.NOW)]
     if done.part == 0 and cmd.command_id not in prog.waiting:  # cleaned up while being prepared
         return []
     if done.part > 0 and prog.is_finished(cmd.command_id):  # the rest of an answer cleaned up

@@ -22,6 +22,7 @@ import itertools
 import json
 import queue
 import random
+import time
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future
@@ -35,7 +36,7 @@ from render.audio import Mix, decode_audio
 from render.errors import RenderError, StateError
 from render.interaction import CallbackSender, Interaction
 from render.layers.geometry import View
-from render.plan import is_idle, round_order, rounds_total, shoot_script_switch
+from render.plan import is_idle, round_order, rounds_total, shoot_script_switch, with_exit_config
 from render.programme import commands, reactions
 from render.programme import items as it
 from render.programme.effects import (
@@ -45,6 +46,7 @@ from render.programme.effects import (
     Effect,
     Emit,
     FinishReply,
+    HoldReplyLayers,
     Insert,
     Lane,
     PlaceItem,
@@ -53,6 +55,7 @@ from render.programme.effects import (
     RefreshOutputs,
     ReplaceRules,
     ReplaceScenes,
+    Rewrite,
     SendCallback,
     SetExitPolicy,
     ShowOverlay,
@@ -145,6 +148,7 @@ class Programme:
         self.rules: Interaction | None = None  # the interaction engine, when the room has rules
         self.auto_reply: str | None = None  # the rule reply on its way (the next waits for its end)
         self._viewers_changed = False
+        self.reply_layers: dict[str, tuple] = {}  # reply_id -> (layers, rule_index): shown when it starts
         self.callbacks: CallbackSender | None = None
         if self.room.interaction_rules:
             self.rules = self._engine()
@@ -304,6 +308,8 @@ class Programme:
                     self._continue(e.item)
                 case FinishReply():
                     self._finish_id(e.command_id, i, e.reason)
+                case HoldReplyLayers():
+                    self.reply_layers[e.reply_id] = (e.layers, e.rule_index)
                 case ShowOverlay():
                     self._show_overlay(e.overlay, i)
                 case RedrawOverlay():
@@ -312,8 +318,9 @@ class Programme:
                     self._replace_scenes(e)
                 case ReplaceRules():
                     self._replace_rules(e.rules, i)
-                case SetExitPolicy():
+                case SetExitPolicy():  # every field, for the rest of the live
                     self.exit.config = e.config
+                    self.room = with_exit_config(self.room, e.config)
                 case RefreshOutputs():
                     if self.on_refresh_outputs is not None:  # commands.take refuses it in a preview
                         self.on_refresh_outputs(list(e.urls), list(e.keys))
@@ -343,8 +350,8 @@ class Programme:
             self.auto_reply = cmd.command_id
 
     def _replace_scenes(self, e: ReplaceScenes) -> None:
-        if not e.delayed:
-            self._apply_rewrite(e.room, dict(e.scenes), now=True)
+        if e.when != Rewrite.NEXT_ROUND:  # START: the round is still to be made, from these scripts
+            self._apply_rewrite(e.room, dict(e.scenes), now=e.when == Rewrite.NOW)
             return
         if self._pending_rewrite is not None:  # a later rewrite replaces one still waiting
             for st in self._pending_rewrite[1].values():
@@ -353,7 +360,9 @@ class Programme:
 
     def _engine(self) -> Interaction:
         """The rules engine (kept even with no rules: REWRITE_INTERACTION_RULES may add some)."""
-        return Interaction(self.room, self.library, seed=self.seed, room_id=self.room_id, job_id=self.job_id)
+        wall = None if self.prep.sync else time.time  # live: reply ages count from the events' timestamps
+        return Interaction(self.room, self.library, seed=self.seed, room_id=self.room_id, job_id=self.job_id,
+                           wall=wall)
 
     def _replace_rules(self, rules, i: int) -> None:
         self.room = self.room.model_copy(update={"interaction_rules": rules})
@@ -383,6 +392,7 @@ class Programme:
             return
         self._finished.add(cid)
         self._waiting.pop(cid, None)
+        self.reply_layers.pop(cid, None)  # a reply dropped before it started shows nothing
         msg = {**self.ids(), "reply_id": cid}
         if reason:
             msg["reason"] = reason
@@ -466,7 +476,7 @@ class Programme:
         if item.kind == it.PARAGRAPH and item.first_slice and item.scene is not None and item.para is not None:
             self._out.append(shoot_script_switch(item.scene.info, item.para, **self.ids()))
         if item.is_insert and item.first_slice:
-            self._reply_start(item)
+            self._reply_start(item, i)
 
     def _release_scenes(self) -> None:
         """Close the scenes of rewritten scripts once nothing on air or queued still shows them."""
@@ -586,13 +596,16 @@ class Programme:
             self.side = _Side(item, i, self.mix.add(samples, at=i * self.spf))
             if self.cur_src is not None:
                 self.mix.set_gain(self.cur_src, DUCK)
-            self._reply_start(item)
+            self._reply_start(item, i)
 
-    def _reply_start(self, item: it.Item) -> None:
+    def _reply_start(self, item: it.Item, i: int) -> None:
         if item.command_id is not None:
             self._waiting.pop(item.command_id, None)
         self._emit("REPLY_START", {**self.ids(), "reply_id": item.command_id, "role": item.role,
                                    "text": item.text, "rule_index": item.rule_index})
+        if item.command_id in self.reply_layers:  # a rule reply's layers: on screen with its words
+            layers, rule_index = self.reply_layers.pop(item.command_id)
+            self.apply(reactions.show_layers(self, layers, rule_index=rule_index, reply_id=item.command_id), i)
 
     # ---- the inbox ----------------------------------------------------------------------------
     def _drain(self, i: int) -> None:
@@ -652,8 +665,8 @@ class Programme:
     def _on_sentence(self, item: it.Item, k: int, i: int) -> None:
         if self.rules is None:
             return
-        text = item.track.subtitles[k] or ""
-        self.apply(reactions.effects(self, self.rules.on_sentence(text, i / self.fps, self._scene_name())), i)
+        self.apply(reactions.effects(
+            self, self.rules.on_sentence(it.sentence_text(item, k), i / self.fps, self._scene_name())), i)
 
     def _rules_tick(self, i: int) -> None:
         """Gift windows that closed, then the next queued reply when none is on its way."""

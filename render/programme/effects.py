@@ -101,6 +101,16 @@ class FinishReply:
 
 
 @dataclass(frozen=True)
+class HoldReplyLayers:
+    """A rule reply's layers, shown when the reply starts playing (REPLY_START), not before; a
+    reply dropped before it starts shows nothing."""
+
+    reply_id: str
+    layers: tuple
+    rule_index: str | None
+
+
+@dataclass(frozen=True)
 class ShowOverlay:
     overlay: Overlay
 
@@ -113,13 +123,19 @@ class RedrawOverlay:
     fresh: Overlay
 
 
+class Rewrite(str, Enum):
+    """When rewritten scripts take over."""
+
+    NOW = "now"                # what has not played of this round (the paragraph on air finishes)
+    NEXT_ROUND = "next_round"  # play_policy.is_rewrite_delay: held until the next round starts
+    START = "start"            # auto_play_script false: the signal the script waited for (it plays next)
+
+
 @dataclass(frozen=True)
 class ReplaceScenes:
-    """Rewritten scripts: now (what has not played of this round), or from the next round on."""
-
     room: Any
     scenes: Mapping[int, SceneState]
-    delayed: bool
+    when: Rewrite
 
 
 @dataclass(frozen=True)
@@ -159,7 +175,8 @@ class SendCallback:
     callback: Callback
 
 
-Effect = (Prepare | Emit | Insert | PlaceItem | ContinueItem | FinishReply | ShowOverlay | RedrawOverlay
+Effect = (Prepare | Emit | Insert | PlaceItem | ContinueItem | FinishReply | HoldReplyLayers | ShowOverlay
+          | RedrawOverlay
           | ReplaceScenes | ReplaceRules | SetExitPolicy | RefreshOutputs | DropInserts | CancelRuleReplies
           | SendCallback)
 

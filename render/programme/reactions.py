@@ -18,6 +18,7 @@ from render.programme.commands import audio_line, error_of, remote, spoken
 from render.programme.effects import (
     Effect,
     Emit,
+    HoldReplyLayers,
     Insert,
     Job,
     Lane,
@@ -107,8 +108,8 @@ def reply(prog: ShowView, r: Reply) -> list[Effect]:
         job = Prepare(Lane.SPEECH, Job.INSERT, cmd, text, spoken,
                       (prog, text, role, f"interaction_rules[{r.rule_index}].trigger.reply_texts"))
     out: list[Effect] = [Insert(cmd)]
-    if r.layers:
-        out += show_layers(prog, r.layers, rule_index=r.rule_index, reply_id=r.reply_id)
+    if r.layers:  # shown when the reply starts playing (REPLY_START), not now
+        out.append(HoldReplyLayers(r.reply_id, r.layers, r.rule_index))
     out.append(job)
     return out
 

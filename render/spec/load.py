@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from render.errors import BodyError, MediaFileError, SpecError
+from render.spec.advice import advice_warnings
 from render.spec.constraints import room_rule_violations
 from render.spec.models import Room
 from render.spec.rules import rule_errors, rule_warnings
@@ -140,11 +141,13 @@ def validate_room(data: Any) -> tuple[Room, list[str]]:
         room = Room.model_validate(data)
     except ValidationError as e:
         problems = [(json_path(err["loc"]), _reason(err)) for err in e.errors()] + problems
-    if room is not None:
-        problems += script_violations(room) + rule_errors(room)
+    checked = room if room is not None else salvage_room(data)  # SSML and REGEX of the valid rest too
+    if checked is not None:
+        problems += script_violations(checked) + rule_errors(checked)
     if problems or room is None:
         raise SpecError(details=[f"{p}: {r}" for p, r in problems])
-    return room, [f"{p}: unknown field, ignored" for p in unknown_fields(room)] + rule_warnings(room)
+    return room, ([f"{p}: unknown field, ignored" for p in unknown_fields(room)] + rule_warnings(room)
+                  + advice_warnings(room))
 
 
 def salvage_room(data: Any, tries: int = 50) -> Room | None:

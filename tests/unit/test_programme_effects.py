@@ -109,18 +109,18 @@ def test_effects_are_frozen():
         e.reason = None  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("body, effect", [
+@pytest.mark.parametrize("body, expected", [
     ({"command": "RESET_EXIT_CONFIG", "params": {"max_live_duration": 1, "auto_stop_mode": "SCENE_END"}},
-     SetExitPolicy),
-    ({"command": "REWRITE_INTERACTION_RULES", "params": {"interaction_rules": []}}, ReplaceRules),
+     [SetExitPolicy, Emit]),
+    ({"command": "REWRITE_INTERACTION_RULES", "params": {"interaction_rules": []}}, [ReplaceRules]),
     ({"command": "REFRESH_OUTPUT_URL", "params": {"output_urls": ["rtmp://127.0.0.1/live"], "stream_keys": ["k"]}},
-     RefreshOutputs),
+     [RefreshOutputs]),
 ])
-def test_commands_answer_with_an_effect_and_write_nothing(body, effect):
+def test_commands_answer_with_effects_and_write_nothing(body, expected):
     view = View()
     before = view.snapshot()
     answer, effects = commands.take(view, parse_command(body))
-    assert answer == "SUCCESS" and [type(e) for e in effects] == [effect]
+    assert answer == "SUCCESS" and [type(e) for e in effects] == expected
     assert view.snapshot() == before
 
 
