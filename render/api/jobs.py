@@ -447,7 +447,7 @@ class JobRunner:
                                        f"(max_exception_waiting_duration): {states}")
 
     def _fail_running(self, worker: Worker, why: str, *, kill: bool = False) -> None:
-        where = worker.proc.where
+        where = worker.proc.where if kill else ""  # a hung worker: which node it hangs on
         worker.reason = ("MSS.00000004", f"Internal Error: {why}" + (f" ({where})" if where else ""))
         log.warning("job %s: %s", worker.job_id, why)
         if kill:  # a hung or stopped process cannot act on SIGTERM
