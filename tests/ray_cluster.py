@@ -2,7 +2,7 @@
 
     with RayCluster() as rc:         # head + one more node, 1 CPU each; this process is the driver
         rc.nodes                     # [head, second] (ray._private.node.Node)
-        rc.remove(node); rc.add()    # lose a node; add a fresh one
+        rc.remove(node); rc.add()    # lose a node; add a fresh one; rc.restore(): two nodes again
         rc.clear()                   # kill every smartlive job actor left (between tests)
 
 Both nodes bind 127.0.0.1 on free ports, with no dashboard and no usage stats. Ray rewrites a
@@ -62,6 +62,11 @@ class RayCluster:
     def remove(self, node) -> None:
         self.cluster.remove_node(node, allow_graceful=False)
         self.nodes.remove(node)
+
+    def restore(self) -> None:
+        """Back to two nodes (after a test removed some)."""
+        while len(self.nodes) < 2:
+            self.add()
 
     def clear(self) -> None:
         import ray
