@@ -49,7 +49,13 @@ demo: setup
 	$(BIN)/smartlive preview assets/rooms/example.json -o out/example.mp4
 	@echo "The example room is rendered: $$(pwd)/out/example.mp4 (play it with: ffplay out/example.mp4)"
 
-test: setup
+# `make test` also installs the cluster extra (Ray): the Ray runner's tests start a 2-node cluster.
+CLUSTER_STAMP := $(VENV)/.installed-cluster
+$(CLUSTER_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,cluster]'
+	@touch $@
+
+test: setup $(CLUSTER_STAMP)
 	$(call apt_install,$(APT_TEST))
 	$(BIN)/python -m pytest -q
 

@@ -24,4 +24,9 @@ def make_runner(settings):
     if name not in RUNNERS:
         raise SpecError(f"--runner: {name!r} is not a job runner ({', '.join(RUNNERS)})")
     module, cls = RUNNERS[name].split(":")
-    return getattr(importlib.import_module(module), cls)(settings)
+    try:
+        found = importlib.import_module(module)
+    except ImportError as e:  # an optional extra that is not installed
+        raise SpecError(f"--runner: {name} needs its optional dependencies ({e}); "
+                        f"install them with: pip install 'smartlive[cluster]'") from None
+    return getattr(found, cls)(settings)

@@ -31,7 +31,8 @@ import ray
 from ray.exceptions import ActorUnavailableError, GetTimeoutError, RayActorError
 
 from render.control.channel import ChannelError, error_from_reply
-from render.control.worker import RESULT, write_result
+from render.control.worker import RESULT
+from render.errors import SpecError
 from render.runners.local import private_dir
 from render.runners.ray_actor import PYTHON, JobActor
 
@@ -219,11 +220,8 @@ class RayHandle:
         self.link.ever_connected = self.link.ever_connected or bool(state.get("ever_connected"))
         self.link._connected = bool(state.get("connected"))
         if "rc" in state:
-            if state.get("result"):
-                write_result(self.folder / RESULT, state=state["result"]["state"],
-                             error=(state["result"]["error_code"], state["result"]["error_msg"])
-                             if state["result"].get("error_code") else None,
-                             frames=state["result"].get("frames") or 0, outputs=state["result"].get("outputs") or ())
+            if state.get("result"):  # the worker's outcome as it wrote it
+                _replace(self.folder / RESULT, json.dumps(state["result"], ensure_ascii=False).encode())
             _replace(self.folder / "stderr.log", state.get("stderr") or b"")
             self._end(int(state["rc"]), None)
 
@@ -273,7 +271,11 @@ class RayRunner:
 
     def __init__(self, settings):
         self.settings = settings
-        connect(settings.ray_address)
+        try:
+            connect(settings.ray_address)
+        except (ConnectionError, ValueError, RuntimeError) as e:
+            raise SpecError(f"--ray-address: cannot join the Ray cluster at {settings.ray_address or 'auto'} "
+                            f"({e})") from None
         # channel: commands, reports, inserts; watch: pings and syncs, never queued behind them
         self._remote = ray.remote(concurrency_groups={"channel": 16, "watch": 2}, max_concurrency=2,
                                   allow_out_of_order_execution=True)(JobActor)
