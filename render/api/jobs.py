@@ -228,7 +228,7 @@ class JobRunner:
         spec = json.loads(job["spec"])
         folder = self.settings.jobs_dir / job["job_id"]
         try:
-            handle = self.backend.reattach(job, spec, folder, lambda line: None)
+            handle = self.backend.reattach(job, spec, folder, self._on_event(job["job_id"]))
         except Exception:  # noqa: BLE001 -- it cannot be reached: FAILED below, like any orphan
             log.exception("job %s: cannot re-attach its worker", job["job_id"])
             return
