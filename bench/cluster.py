@@ -1,23 +1,26 @@
 """The overhead of Ray itself: live rooms run by the Ray runner against the local runner, on this
 machine.
 
-    python bench/cluster.py [--seconds 40] [--rooms 1,2,3]
+    python bench/cluster.py [--seconds 40] [--rooms 1,2,3] [--repeat 2]
 
-Starts one nginx-rtmp on a free loopback port and, for the local runner and then the Ray runner
-(a one-node cluster started here: 127.0.0.1, no dashboard, no usage stats, a CPU for every
-room), for each N starts N live jobs of the example room (render/data/rooms/example.json, endless)
-through the runner (render.runners: the launch the API's scheduler uses), lets them stream for
+Starts a one-node Ray cluster here (127.0.0.1, no dashboard, no usage stats, a CPU for every
+room) and one nginx-rtmp on a free loopback port; then, --repeat times, for each N and each
+runner (local and Ray, alternating which goes first: both see the same machine), starts N live
+jobs of the example room (render/data/rooms/example.json, endless) through the runner
+(render.runners: the launch the API's scheduler uses), lets them stream for
 --seconds once every one is connected, and stops them. Prints for each runner and N: the late
 frames of each room (from its worker's outcome, result.json) and the CPU seconds per second of
 stream: the push workers' CPU, plus this process (the server's side of the job channels), plus,
-for the Ray runner, every Ray process of the machine (GCS, raylet, the job actors...). The rooms
-held with no late frame is the largest N whose rooms had none.
+for the Ray runner, every Ray process of the machine (GCS, raylet, the job actors...). Rooms
+held: the largest N such that no run of N or fewer rooms had a late frame. The CPU ratio is the
+median of ray/local over the runs (each pair run one after the other).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import threading
@@ -109,39 +112,52 @@ def run(runner, n: int, url: str, seconds: float, base: Path, with_ray: bool) ->
             "ray_processes_cpu_per_stream_s": round(ray_cpu / stream, 3) if stream else None}
 
 
+def held(rows: dict[int, list[dict]]) -> int:
+    """The most rooms held with no late frame: every run of that many rooms and of fewer had none."""
+    out = 0
+    for n in sorted(rows):
+        if not all(r["late"] and all(x == 0 for x in r["late"]) for r in rows[n]):
+            break
+        out = n
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=40.0)
     ap.add_argument("--rooms", default="1,2,3")
+    ap.add_argument("--repeat", type=int, default=2, help="runs of each runner and N, alternating which goes first")
     args = ap.parse_args(argv)
     counts = [int(x) for x in args.rooms.split(",")]
     tmp = Path(tempfile.mkdtemp(prefix="smartlive-cluster-bench-"))
-    figures: dict[str, dict[int, dict]] = {}
-    with RtmpServer(tmp / "rtmp") as srv:
-        for name in ("local", "ray"):
-            if name == "ray":
-                import ray
+    import ray
 
-                ray.init(num_cpus=max(counts) + 1, include_dashboard=False, _node_ip_address="127.0.0.1",
-                         log_to_driver=False, namespace="smartlive")
-                time.sleep(5)  # Ray's start-up settles before anything is measured
-            settings = Settings(db_path=tmp / name / "smartlive.db", runner=name)
-            runner = make_runner(settings)
-            figures[name] = {}
+    ray.init(num_cpus=max(counts) + 1, include_dashboard=False, _node_ip_address="127.0.0.1",
+             log_to_driver=False, namespace="smartlive")
+    time.sleep(5)  # Ray's start-up settles before anything is measured
+    runners = {name: make_runner(Settings(db_path=tmp / name / "smartlive.db", runner=name))
+               for name in ("local", "ray")}
+    figures: dict[str, dict[int, list[dict]]] = {name: {n: [] for n in counts} for name in runners}
+    with RtmpServer(tmp / "rtmp") as srv:
+        for rep in range(args.repeat):
             for n in counts:
-                got = run(runner, n, srv.url, args.seconds, tmp / name / f"n{n}", name == "ray")
-                figures[name][n] = got
-                print(f"{name:5s} rooms={n}: late frames per room {got['late']}, CPU per stream second "
-                      f"{got['cpu_per_stream_s']}" + (f" (Ray's own processes {got['ray_processes_cpu_per_stream_s']})"
-                                                      if name == "ray" else ""), flush=True)
+                for name in (("local", "ray") if rep % 2 == 0 else ("ray", "local")):
+                    got = run(runners[name], n, srv.url, args.seconds, tmp / name / f"r{rep}n{n}", name == "ray")
+                    figures[name][n].append(got)
+                    extra = f" (Ray's own processes {got['ray_processes_cpu_per_stream_s']})" if name == "ray" else ""
+                    print(f"run {rep + 1} {name:5s} rooms={n}: late frames per room {got['late']}, "
+                          f"CPU per stream second {got['cpu_per_stream_s']}{extra}", flush=True)
     print()
     for name, rows in figures.items():
-        held = max([n for n, r in rows.items() if r["late"] and all(x == 0 for x in r["late"])], default=0)
-        print(f"{name:5s}: {held} room(s) held with no late frame")
+        print(f"{name:5s}: {held(rows)} room(s) held with no late frame (every run)")
     for n in counts:
-        lo, ra = figures["local"][n]["cpu_per_stream_s"], figures["ray"][n]["cpu_per_stream_s"]
-        if lo and ra:
-            print(f"rooms={n}: CPU per stream second ray/local = {ra:.3f}/{lo:.3f} = {ra / lo:.2f}x")
+        ratios = [r["cpu_per_stream_s"] / lo["cpu_per_stream_s"]
+                  for r, lo in zip(figures["ray"][n], figures["local"][n], strict=True)
+                  if r["cpu_per_stream_s"] and lo["cpu_per_stream_s"]]
+        lo = statistics.median(x["cpu_per_stream_s"] for x in figures["local"][n])
+        ra = statistics.median(x["cpu_per_stream_s"] for x in figures["ray"][n])
+        print(f"rooms={n}: CPU per stream second ray {ra:.3f}, local {lo:.3f}; "
+              f"ray/local median of paired runs {statistics.median(ratios):.2f}x")
     return 0
 
 

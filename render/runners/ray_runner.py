@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from concurrent.futures import Future, InvalidStateError
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 import ray
@@ -110,7 +111,7 @@ class RayLink:
     def request(self, msg: dict, timeout: float) -> object:
         try:
             return self.send(msg).result(timeout)
-        except TimeoutError:
+        except FutureTimeout:
             raise ChannelError(f"the job's worker did not answer {msg.get('op')!r} within {timeout:g} s") from None
 
     def forget(self, fut: Future) -> None:

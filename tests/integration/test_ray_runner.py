@@ -66,6 +66,19 @@ def node_of(srv, job_id) -> dict:
     return srv.app.state.runner._workers[job_id].proc.node
 
 
+def console_events(c, job_id: str) -> set[str]:
+    """The event types of the job's console event stream (server-sent events), until its keep-alive."""
+    seen: set[str] = set()
+    with c.stream("GET", f"/console/jobs/{job_id}/events") as r:
+        assert r.status_code == 200
+        for line in r.iter_lines():
+            if line.startswith("data: "):
+                seen.add(json.loads(line[6:]).get("event_type"))
+            elif line.startswith(": keep-alive") or "RTMP_STREAM_STATE_CHANGE" in seen:
+                return seen
+    return seen
+
+
 def worker_env(pid: int) -> dict[str, str]:
     raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
     return dict(item.decode(errors="replace").split("=", 1) for item in raw if b"=" in item)
@@ -101,6 +114,7 @@ def test_placement_waiting_commands_live_view_and_restart(tmp_path, nginx, ray_c
             jpeg = c.get(f"/console/jobs/{a[1]}/live-view")
             assert view == 200 and jpeg.content[:2] == b"\xff\xd8"  # copied from its node
             assert c.get(f"/console/jobs/{a[1]}/live-view-info").json()["frame"] is not None
+            assert "RTMP_STREAM_STATE_CHANGE" in console_events(c, a[1])  # the console's event stream
 
             assert c.post(path(*b) + "/stop").status_code == 204
             assert wait_state(lambda: state(c, *b), ENDED, 60) == "CANCELED"
