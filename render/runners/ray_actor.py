@@ -4,7 +4,7 @@ local runner runs, as its subprocess on the actor's node, and carries its job ch
     actor = ray.remote(JobActor).options(...).remote(job, spec, command, retries, policy_json)
     actor.info()                        # {node_id, node_ip, pid}: answered once it is placed
     actor.request(msg, timeout)         # a channel op -> {"ok": True, "result"} or the error reply
-    actor.sync(view_stamp)              # new event lines, the live view, and the outcome at the end
+    actor.sync(offset, view_stamp)      # new event lines (channel and file), the live view, the outcome
     actor.terminate() / actor.kill_push() / actor.close()
 
 The worker's folder is private to the node (SMARTLIVE_NODE_DIR, else the temp folder): its room
@@ -12,8 +12,11 @@ file (stream keys) is removed once the worker has opened its channel (it has rea
 worker's environment is the node's without the server's keys (SMARTLIVE_SK ...), with the API's
 media policy, so media URLs are fetched on the node under the same policy. The worker dies with
 the actor (Linux PR_SET_PDEATHSIG on the thread that waits for it): a dead actor leaves no stream.
-The worker's event lines come over its channel and wait in the actor (the last EVENT_BACKLOG)
-until a server takes them.
+As on the server's own machine, the worker's event lines reach the job two ways: over its
+channel (they wait in the actor, the last EVENT_BACKLOG, until a server takes them; the
+scheduler follows output states with them) and in its --events-out file (copied from the byte
+`offset` the server has, for the console, whose order and completeness do not depend on a
+connection).
 """
 from __future__ import annotations
 
@@ -32,7 +35,8 @@ from render.errors import RenderError
 from render.runners.local import spawn_worker, strip_secrets, worker_args, write_room
 
 PYTHON = "{python}"  # in the command: the node's own Python
-EVENT_BATCH = 2000  # event lines per sync at most
+EVENT_BATCH = 2000  # channel event lines per sync at most
+FILE_CHUNK = 1 << 20  # bytes of the events file per sync at most
 EVENT_BACKLOG = 20000  # event lines kept for a server (the oldest dropped past this)
 STDERR_TAIL = 20000
 
@@ -40,6 +44,18 @@ STDERR_TAIL = 20000
 def node_jobs_dir() -> Path:
     base = os.environ.get("SMARTLIVE_NODE_DIR") or os.path.join(tempfile.gettempdir(), f"smartlive-jobs-{os.getuid()}")
     return Path(base)
+
+
+def _read_from(path: Path, offset: int, limit: int) -> tuple[bytes, int]:
+    """Whole lines of `path` from byte `offset` (about `limit` bytes at most), and the file's size."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            f.seek(offset)
+            data = f.read(limit)
+    except OSError:
+        return b"", 0
+    return data[:data.rfind(b"\n") + 1], size
 
 
 class JobActor:
@@ -86,7 +102,7 @@ class JobActor:
         except RenderError as e:
             return {"ok": False, **e.body()}
 
-    def sync(self, view_stamp: int | None) -> dict:
+    def sync(self, offset: int, view_stamp: int | None) -> dict:
         # the end is reported once the channel is closed too: every event line has been read
         connected, rc = self.link.connected, self.rc
         out: dict = {"connected": connected, "ever_connected": self.link.ever_connected}
@@ -97,12 +113,14 @@ class JobActor:
         while self.events and len(lines) < EVENT_BATCH:
             lines.append(self.events.popleft())
         out["events"] = lines
+        data, size = _read_from(self.folder / "events.jsonl", offset, FILE_CHUNK)
+        out["file"] = data
         view = self.folder / "liveview.jpg.json"
         with contextlib.suppress(OSError):
             stamp = view.stat().st_mtime_ns
             if stamp != view_stamp:
                 out["view"] = (stamp, (self.folder / "liveview.jpg").read_bytes(), view.read_bytes())
-        if rc is not None and not connected and not self.events:  # the end, once every line is out
+        if rc is not None and not connected and not self.events and offset + len(data) >= size:  # all out
             out["rc"] = rc
             out["result"] = read_result(self.folder / RESULT)
             try:

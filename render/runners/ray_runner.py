@@ -6,9 +6,9 @@ has room the actor waits and the job stays WAITING; it is PROCESSING once the ac
 
 The job channel is actor method calls: RayLink sends each op as `actor.request` (a Future, no
 thread held). One thread per job calls `actor.sync` every SYNC_INTERVAL s and copies what the
-worker wrote on its node into the job's folder here (events.jsonl, then every line to the
-scheduler; liveview.jpg; at the end result.json and stderr.log), so the scheduler and the
-console read them as they read a local worker's.
+worker wrote on its node into the job's folder here (events.jsonl; liveview.jpg; at the end
+result.json and stderr.log) and hands the channel's event lines to the scheduler, so the
+scheduler and the console read them as they read a local worker's.
 
 Faults: an actor that dies (or whose node dies) ends the job FAILED with the cause and the node;
 a kill the actor does not answer within KILL_GRACE s (its node is gone) ends it at once. A server
@@ -135,6 +135,8 @@ class RayHandle:
         self._killed_at: float | None = None
         self._stop = threading.Event()
         self._view_stamp: int | None = None
+        events = folder / "events.jsonl"  # attached again: the file goes on from what is here
+        self._offset = events.stat().st_size if events.exists() else 0
         self._thread = threading.Thread(target=self._run, name=f"ray-sync {job_id}", daemon=True)
         self._thread.start()
 
@@ -186,7 +188,7 @@ class RayHandle:
                     if ready:
                         self._placed(ray.get(info_ref))
                     continue
-                ref = self.actor.sync.options(concurrency_group="watch").remote(self._view_stamp)
+                ref = self.actor.sync.options(concurrency_group="watch").remote(self._offset, self._view_stamp)
                 self._apply(ray.get(ref, timeout=SYNC_TIMEOUT))
             except (GetTimeoutError, ActorUnavailableError):  # unreachable for now: pings and kills judge
                 pass
@@ -206,11 +208,13 @@ class RayHandle:
         self.node = info
 
     def _apply(self, state: dict) -> None:
-        lines = [line for line in state.get("events") or () if isinstance(line, dict)]
-        if lines:  # the console reads them from the job's folder, the scheduler gets them
-            with open(self.folder / "events.jsonl", "a", encoding="utf-8") as f:
-                f.write("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
-            for line in lines:
+        data = state.get("file") or b""
+        if data:  # the worker's events file, for the console
+            with open(self.folder / "events.jsonl", "ab") as f:
+                f.write(data)
+            self._offset += len(data)
+        for line in state.get("events") or ():  # its channel's event lines, for the scheduler
+            if isinstance(line, dict):
                 self.on_event(line)
         view = state.get("view")
         if view is not None:
