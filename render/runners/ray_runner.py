@@ -42,6 +42,7 @@ NAMESPACE = "smartlive"
 SYNC_INTERVAL = 0.2  # s between syncs of a job's folder
 SYNC_TIMEOUT = 5.0  # s a sync may take
 KILL_GRACE = 5.0  # s after a kill the actor has to confirm before it is taken as lost
+SYNC_FAILING = 30.0  # s of failing syncs (an actor of another smartlive version...) that end the job
 
 
 def actor_name(job_id: str) -> str:
@@ -181,6 +182,7 @@ class RayHandle:
     # the sync thread ------------------------------------------------------------------------
     def _run(self) -> None:
         info_ref = self.actor.info.remote()
+        failing_since: float | None = None
         while not self._stop.is_set() and self._rc is None:
             try:
                 if self.node is None:
@@ -190,13 +192,22 @@ class RayHandle:
                     continue
                 ref = self.actor.sync.options(concurrency_group="watch").remote(self._offset, self._view_stamp)
                 self._apply(ray.get(ref, timeout=SYNC_TIMEOUT))
+                failing_since = None
             except (GetTimeoutError, ActorUnavailableError):  # unreachable for now: pings and kills judge
                 pass
             except RayActorError as e:
                 self._end(-9, self._death(e))
                 return
-            except Exception:  # noqa: BLE001 -- keep syncing; the scheduler's pings judge the worker
-                log.exception("job %s: sync with its Ray actor failed", self.job_id)
+            except Exception as e:  # noqa: BLE001 -- a bug or a node of another version: logged once
+                if failing_since is None:
+                    failing_since = time.monotonic()
+                    log.exception("job %s: sync with its Ray actor failed", self.job_id)
+                elif time.monotonic() - failing_since > SYNC_FAILING:
+                    self._fault = ("MSS.00000004", f"Internal Error: the job's Ray actor ({self.where}) "
+                                   f"could not be followed for {SYNC_FAILING:g} s ({type(e).__name__}; is every "
+                                   "node on the same smartlive version?)")
+                    self.kill()
+                    failing_since = None
             if self._killed_at is not None and time.monotonic() - self._killed_at > KILL_GRACE:
                 self._end(-9, self._lost())
                 return
@@ -232,7 +243,7 @@ class RayHandle:
 
     def _end(self, rc: int, fault: tuple[str, str] | None) -> None:
         self.link.close()
-        self._fault = fault
+        self._fault = self._fault or fault  # the first reason found stands
         self._rc = rc
 
     def _node_gone(self) -> bool:
