@@ -63,7 +63,7 @@ test: setup $(CLUSTER_STAMP)
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"
 
-bench: setup
+bench: setup $(CLUSTER_STAMP)
 	$(BIN)/python bench/compose.py
 	$(BIN)/python bench/preview.py --timeline
 	$(BIN)/python bench/live.py
@@ -72,6 +72,7 @@ bench: setup
 	$(BIN)/python bench/react.py
 	$(BIN)/python bench/interaction.py
 	$(BIN)/python bench/liveview.py
+	$(BIN)/python bench/cluster.py
 
 lint: setup
 	$(BIN)/ruff check render tests bench tools
