@@ -476,8 +476,10 @@ class JobRunner:
         except OSError:
             text = ""
         result = read_result(worker.folder / RESULT)
-        fault = worker.proc.fault()  # the runner lost it (its actor or node died)
-        if worker.reason is not None:
+        fault = worker.proc.fault()  # the runner lost it (its actor or node died): the most precise reason
+        if fault is not None and not worker.stop_requested:
+            state, error = "FAILED", fault
+        elif worker.reason is not None:
             state, error = "FAILED", worker.reason
         elif worker.stop_requested and worker.term_sent_at is not None and (rc in STOPPED_EXITS or fault):
             state, error = "CANCELED", None
