@@ -6,6 +6,7 @@ from __future__ import annotations
 import regex
 
 from render.interaction.match import REPLY_MODES, number
+from render.interaction.regex_cpu import too_slow
 
 # The content fields of each event type (interaction.md, Viewer events); smartlive adds a like's count.
 _USER = {"user", "userId", "name", "level", "badge", "badgeLevel"}
@@ -21,7 +22,8 @@ def _v(e):
 
 
 def rule_errors(room) -> list[tuple[str, str]]:
-    """(JSON path, reason) of every REGEX tag value that is not a valid regular expression."""
+    """(JSON path, reason) of every REGEX tag value that is not a valid regular expression, or that
+    cannot finish in time on a test comment (regex_cpu.too_slow)."""
     out = []
     for r, rule in enumerate(room.interaction_rules or []):
         for t, tag in enumerate((rule.hit_condition.tags or []) if rule.hit_condition else []):
@@ -31,6 +33,10 @@ def rule_errors(room) -> list[tuple[str, str]]:
                 except regex.error as e:
                     out.append((f"interaction_rules[{r}].hit_condition.tags[{t}].value",
                                 f"{tag.value!r} is not a valid regular expression ({e})"))
+                    continue
+                slow = too_slow(tag.value or "")
+                if slow:
+                    out.append((f"interaction_rules[{r}].hit_condition.tags[{t}].value", slow))
     return out
 
 

@@ -32,6 +32,7 @@ from render.errors import RenderError, StateError
 from render.layers.geometry import View
 from render.plan import is_idle, round_order, rounds_total, shoot_script_switch
 from render.programme import items as it
+from render.programme.event_budget import SHARE, EventBudget
 from render.programme.exit import ExitPolicy
 from render.programme.overlays import NO_REPLY_SECONDS, Overlay, build_overlay
 from render.programme.prep import Prep
@@ -102,6 +103,7 @@ class Programme:
         self.overlays: list[Overlay] = []
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
         self._events_in: queue.Queue = queue.Queue(maxsize=MAX_PENDING_EVENTS)
+        self._event_budget = EventBudget(self.fps, SHARE if realtime else None)  # a live: a share of each frame
         self._scheduled: list = []
         self._seq = itertools.count()
         self.prep = Prep(sync=not realtime, threads=1)   # speech of inserts and replies, in order
@@ -488,12 +490,7 @@ class Programme:
                 self._take(entry.command, None, i)
             else:
                 self._viewer_event(entry.event, i)
-        while True:
-            try:
-                ev = self._events_in.get_nowait()
-            except queue.Empty:
-                break
-            self._viewer_event(ev, i)
+        self._event_budget.drain(self._events_in, lambda ev: self._viewer_event(ev, i))
         self._rules_tick(i)
         for done in self.prep.results() + self.media.results():
             self._done(done, i)

@@ -1,0 +1,47 @@
+"""How much of a frame the viewers' events may take on a live (issue 24 item 1).
+
+    budget = EventBudget(fps)                 # None share: no limit (a preview, a file render)
+    budget.drain(events_queue, handle)        # once a frame, on the frame thread
+
+Every pending event used to be matched inside one frame: 1,000 comments crafted against a slow
+REGEX froze the stream for 25 s. Now matching gets a share of each frame's time, measured as the
+frame thread's CPU time (time.thread_time: the machine being busy does not shrink it) and kept as
+a token bucket: each frame adds SHARE / fps, each event spends what it cost, and events are taken
+only while the balance is positive. One costly event (a REGEX cut off after its CPU limit) leaves a
+debt the next frames repay, so the average stays within the share whatever an event costs, and
+the rest wait in the programme's bounded event queue (Programme.report refuses beyond it and says
+how many it took).
+"""
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Callable
+
+SHARE = 0.2  # of each frame interval, for matching viewers' events on a live
+
+
+class EventBudget:
+    def __init__(self, fps: int, share: float | None = SHARE):
+        self.per_frame = None if share is None else share / fps
+        self.balance = 0.0
+        self.waiting_frames = 0  # frames that ended with events still waiting (for status and benches)
+
+    def drain(self, events: queue.Queue, handle: Callable[[object], None]) -> int:
+        """Handles waiting events while the frame's budget lasts; returns how many it handled."""
+        if self.per_frame is not None:
+            self.balance = min(self.balance + self.per_frame, self.per_frame)
+        n = 0
+        while self.per_frame is None or self.balance > 0:
+            try:
+                ev = events.get_nowait()
+            except queue.Empty:
+                return n
+            c0 = time.thread_time()
+            handle(ev)
+            n += 1
+            if self.per_frame is not None:
+                self.balance -= time.thread_time() - c0
+        if not events.empty():
+            self.waiting_frames += 1
+        return n
