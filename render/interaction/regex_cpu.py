@@ -7,10 +7,12 @@ The `regex` module's `timeout` is wall-clock time: a thread descheduled by the O
 the GIL (the module releases it while it matches a str), loses its time without doing any work,
 and a simple alternation against a short comment "timed out" on a busy machine (issue 26). So a
 search runs with a wall-clock timeout and, when that fires, the thread's own CPU time
-(time.thread_time) decides: the pattern used its CPU budget -> RegexTooSlow("REGEX_TIMEOUT");
-it did not -> the machine was busy, and the search runs again with a longer wall-clock timeout.
-Only if the thread gets less than its CPU budget within STARVED_AFTER seconds of wall clock
-does it give up ("REGEX_STARVED"), reported the same way, never as a silent miss.
+(time.thread_time) decides: the pattern used its CPU limit -> RegexTooSlow("REGEX_TIMEOUT"); it
+did not -> the machine was busy, and the search runs again, with the CPU it has left as its
+wall-clock timeout (the CPU of every attempt counts: a search costs the frame thread at most its
+limit, whatever the load). A pattern that needs microseconds misses only if its thread is kept
+from running for STARVED_AFTER seconds ("REGEX_STARVED"), reported the same way, never as a
+silent miss; one that needs most of its limit may be cut off on a busy machine, and is reported.
 
 A pattern that is only literal alternatives (`price|how much|多少钱`) is matched as substrings,
 without the regex engine: it cannot backtrack, so it needs no timeout at all.
@@ -24,6 +26,7 @@ import regex
 CPU_LIMIT = 0.02       # seconds of the matching thread's CPU a search may use
 STARVED_AFTER = 5.0    # seconds of wall clock a search may wait for that CPU
 _USED = 0.9            # share of CPU_LIMIT that counts as "the pattern used it" (timer granularity)
+_MIN_ATTEMPT = 0.001   # seconds of wall clock an attempt gets at least
 _SPECIAL = set(".^$*+?{}[]\\|()")
 TEST_LENGTH = 2000     # characters of a validate test string (match.MAX_TEXT)
 
@@ -46,20 +49,21 @@ def search(pattern: regex.Pattern, text: str, cpu_limit: float = CPU_LIMIT,
            alternatives: tuple[str, ...] | None = None) -> bool:
     if alternatives is not None:
         return any(a in text for a in alternatives)
-    wall = cpu_limit
+    spent = 0.0  # CPU of the attempts that ran out of wall-clock time
     w0 = time.perf_counter()
     while True:
         c0 = time.thread_time()
         try:
-            return pattern.search(text, timeout=wall) is not None
+            # wall >= CPU, so an attempt costs at most what is left: a search never costs the
+            # frame thread more than cpu_limit, however often it is descheduled
+            return pattern.search(text, timeout=max(cpu_limit - spent, _MIN_ATTEMPT)) is not None
         except TimeoutError:
-            used = time.thread_time() - c0
+            spent += time.thread_time() - c0
             waited = time.perf_counter() - w0
-            if used >= cpu_limit * _USED:
-                raise RegexTooSlow("REGEX_TIMEOUT", used, waited) from None
+            if spent >= cpu_limit * _USED:
+                raise RegexTooSlow("REGEX_TIMEOUT", spent, waited) from None
             if waited >= STARVED_AFTER:
-                raise RegexTooSlow("REGEX_STARVED", used, waited) from None
-            wall = min(wall * 4, STARVED_AFTER)
+                raise RegexTooSlow("REGEX_STARVED", spent, waited) from None
 
 
 def probe_strings(value: str) -> list[str]:
