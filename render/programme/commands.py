@@ -187,6 +187,8 @@ def clean_up(prog, ids: list[str] | None, i: int) -> list[str]:
     dropped += [q.command_id for _, _, q in prog.side_waiting if drop(q)]
     prog.side_waiting = [w for w in prog.side_waiting if not drop(w[2])]
     dropped += [cid for cid in prog._waiting if (wanted is None or cid in wanted) and cid not in dropped]
+    gone = set(dropped)  # the later sentences of a line not started go with it (and their speech)
+    prog.queue = type(prog.queue)(q for q in prog.queue if not (q.is_insert and q.command_id in gone))
     for cid in dropped:
         prog._finish_id(cid, i, "CLEANED_UP")
     if prog.rules is not None:  # rule replies still in the engine's queue

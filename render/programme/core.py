@@ -33,6 +33,7 @@ from render.layers.geometry import View
 from render.plan import is_idle, round_order, rounds_total, shoot_script_switch
 from render.programme import items as it
 from render.programme.event_budget import SHARE, EventBudget
+from render.programme.insert_bound import InsertBound
 from render.programme.exit import ExitPolicy
 from render.programme.overlays import NO_REPLY_SECONDS, Overlay, build_overlay
 from render.programme.prep import Prep
@@ -112,6 +113,7 @@ class Programme:
         self._waiting: dict[str, dict] = {}   # command_id -> insert not started yet (prep or queue)
         self._finished: set[str] = set()
         self._speaking_early: set[str] = set()  # inserts whose speech submit() started
+        self._inserts = InsertBound()  # submitted inserts until their REPLY_COMMAND_FINISH
         self.exit = ExitPolicy(self.room.play_policy.live_exit_config if self.room.play_policy else None,
                                max_live_seconds)
         self.i = 0
@@ -143,6 +145,11 @@ class Programme:
         fut: Future = Future()
         if self.ended:
             fut.set_exception(StateError(f"{cmd.name}: the live has ended"))
+            return fut
+        try:
+            self._inserts.admit(cmd)  # bounded: refused before its speech starts
+        except StateError as e:
+            fut.set_exception(e)
             return fut
         self.inbox.put(("command", cmd, fut))
         if cmd.name == "INSERT_PLAY_SCRIPT" and not self.prep.sync:
@@ -262,6 +269,7 @@ class Programme:
             return
         self._finished.add(cid)
         self._waiting.pop(cid, None)
+        self._inserts.release(cid)
         msg = {**self._ids(), "reply_id": cid}
         if reason:
             msg["reason"] = reason
@@ -501,6 +509,7 @@ class Programme:
         try:
             result = commands.take(self, cmd, i)
         except RenderError as e:
+            self._inserts.release(cmd.command_id)
             self._emit("COMMAND_REJECTED", {**self._ids(), "command": cmd.name, "command_id": cmd.command_id,
                                             "error_code": e.code, "error_msg": e.message})
             if fut is not None:

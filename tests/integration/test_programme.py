@@ -331,3 +331,44 @@ def test_total_frames_is_the_planned_length(library):
         assert planned == n  # two rounds of both paragraphs with their pauses
     finally:
         prog.close()
+
+
+def test_the_insert_queue_is_bounded_and_clean_up_gives_its_memory_back(library):
+    """Issue 24 item 3: inserts beyond the bound are refused with MSS.20020001 before their speech
+    is made; CLEAN_UP_INSERT_COMMAND frees both their places and their memory."""
+    import gc
+    import tracemalloc
+
+    from render.errors import StateError
+    from render.programme.insert_bound import MAX_INSERTS
+
+    prog = Programme(load_room(room_dict()), library, seed=1)
+    line = "A long inserted line about the lamp, its colours, its price and when it ships. " * 3
+    try:
+        prog.next_frame()
+        gc.collect()
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        futs = [prog.submit(parse_command({"command": "INSERT_PLAY_SCRIPT", "params": {
+            "text_config": {"text": f"{line} {n}"}, "play_type": "APPEND"}})) for n in range(MAX_INSERTS + 5)]
+        for _ in range(3):
+            prog.next_frame()  # their speech is made (a preview makes it on the frame thread)
+        refused = [f.exception(timeout=1) for f in futs[MAX_INSERTS:]]
+        assert all(isinstance(e, StateError) and e.code == "MSS.20020001" and f"at most {MAX_INSERTS}" in e.message
+                   for e in refused)
+        assert all(f.result(timeout=1) == "SUCCESS" for f in futs[:MAX_INSERTS])
+        held = tracemalloc.get_traced_memory()[0] - base
+        clean = prog.submit(parse_command({"command": "CLEAN_UP_INSERT_COMMAND", "params": {}}))
+        for _ in range(3):
+            prog.next_frame()
+        assert len(json.loads(clean.result(timeout=1))["cleaned"]) == MAX_INSERTS
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0] - base
+        tracemalloc.stop()
+        assert held > 20_000_000 and after < held * 0.1, (held, after)  # their speech is gone
+        again = prog.submit(parse_command({"command": "INSERT_PLAY_SCRIPT", "params": {
+            "text_config": {"text": "Room again."}, "play_type": "APPEND"}}))
+        prog.next_frame()
+        assert again.result(timeout=1) == "SUCCESS"
+    finally:
+        prog.close()
