@@ -33,8 +33,8 @@ from render.layers.geometry import View
 from render.plan import is_idle, round_order, rounds_total, shoot_script_switch
 from render.programme import items as it
 from render.programme.event_budget import SHARE, EventBudget
-from render.programme.insert_bound import InsertBound
 from render.programme.exit import ExitPolicy
+from render.programme.insert_bound import InsertBound
 from render.programme.overlays import NO_REPLY_SECONDS, Overlay, build_overlay
 from render.programme.prep import Prep
 from render.programme.scenes import SceneState, load_scenes
