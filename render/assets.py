@@ -142,6 +142,13 @@ class AssetLibrary:
 
     def resolve(self, ref: str, kind: str, field: str) -> Path:
         """An asset id, local path, file:// or http(s):// URL -> a readable local file."""
+        try:
+            return self._resolve(ref, kind, field)
+        except OSError as e:  # a name the file system refuses (a component over 255 bytes...)
+            raise MediaFileError(f"{field}: {ref[:80]!r}{'...' if len(ref) > 80 else ''} cannot name a file "
+                                 f"here ({e.strerror or e})") from None
+
+    def _resolve(self, ref: str, kind: str, field: str) -> Path:
         if not ref:
             raise MediaFileError(f"{field}: empty reference")
         if "\x00" in ref:

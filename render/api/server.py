@@ -6,14 +6,16 @@ uvicorn runs with HeaderTimeoutH11: a connection whose request headers have not 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
+import uuid
 from pathlib import Path
 
 from render.api.auth import load_credentials
 from render.api.settings import Settings, default_db_path, push_command
-from render.errors import SpecError
+from render.errors import BodyError, SpecError
 
 
 def header_timeout_protocol(seconds: float):
@@ -49,6 +51,19 @@ def header_timeout_protocol(seconds: float):
             if self._header_timer is not None:
                 self._header_timer.cancel()
                 self._header_timer = None
+
+        def send_400_response(self, msg: str) -> None:
+            """A request h11 cannot parse gets the API's JSON error and an X-Request-Id, as every
+            other error does (uvicorn answers plain text)."""
+            import h11
+
+            body = json.dumps(BodyError(f"request: {msg}").body()).encode()
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                       (b"x-request-id", uuid.uuid4().hex.encode()), (b"connection", b"close")]
+            for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"), h11.Data(data=body),
+                          h11.EndOfMessage()):
+                self.transport.write(self.conn.send(event))
+            self.transport.close()
 
         def _too_slow(self) -> None:
             self._header_timer = None

@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from render.errors import SpecError
+from render.errors import BodyError, SpecError
+from render.spec.load import parse_json
 
 EVENT_TYPES = {1: "comment", 2: "join", 3: "like", 4: "gift", 5: "follow", 6: "viewer count"}
 MAX_BATCH = 100  # events in one report (interaction.md / issue 12)
@@ -46,10 +47,10 @@ def parse_event(obj: Any, where: str = "event", *, now_ms: int | None = None) ->
                         "5 follow, 6 viewer count)")
     content = obj.get("content", {})
     if isinstance(content, str):
-        try:
-            content = json.loads(content) if content.strip() else {}
-        except json.JSONDecodeError as e:
-            raise SpecError(f"{where}.content: not valid JSON ({e.msg} at column {e.colno})") from None
+        try:  # the body's own limits: nesting, huge numbers, NaN (a traceback otherwise)
+            content = parse_json(content, f"{where}.content") if content.strip() else {}
+        except BodyError as e:
+            raise SpecError(details=e.details) from None
     if content is None:
         content = {}
     if not isinstance(content, dict):

@@ -286,3 +286,32 @@ def test_restart_fails_running_jobs_at_the_last_heartbeat_and_removes_their_fold
         assert shown["error_info"]["error_msg"] == (
             f"Internal Error: the server stopped at {iso(down)} while this job was running")
         assert not folder.exists()
+
+
+def test_hostile_bodies_get_400s_in_the_json_error_format_never_500(tmp_path):
+    """Issue 24 item 7: deep nesting and 5000-digit numbers in an event's content, view_mode as a
+    list with CROP, and a request h11 cannot parse: each a 400 naming what is wrong, in the JSON
+    error format with an X-Request-Id."""
+    import socket
+
+    with ApiServer(settings(tmp_path)) as srv, api(srv) as c:
+        room_id, job_id, _ = start(c)
+        until_live(c, room_id, job_id)
+        report = job_path(room_id, job_id) + "/live-event-report"
+        for content, says in (("[" * 5000 + "]" * 5000, "events[0].content: nested deeper than 64"),
+                              ('{"content": ' + "9" * 5000 + "}", "an integer of 5000 digits"),
+                              ('{"a": ' * 3000 + "1" + "}" * 3000, "events[0].content: nested deeper than 64")):
+            r = c.post(report, json={"total": 1, "events": [{"type": 1, "content": content}]})
+            assert r.status_code == 400 and r.json()["error_code"] == "MSS.00000003", r.text
+            assert says in r.json()["error_msg"] and r.headers["X-Request-Id"]
+        r = c.post("/smart-live-rooms", json={**ROOM, "view_mode": ["LANDSCAPE"], "video_config": {
+            "codec": "H264", "bitrate": 800, "width": 720, "height": 720, "clip_mode": "CROP"}})
+        assert r.status_code == 400 and "view_mode" in r.json()["error_msg"] and r.headers["X-Request-Id"]
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as s:
+            s.sendall(b"GET /v1/x HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header Line\r\n\r\n")
+            raw = b""
+            while chunk := s.recv(65536):
+                raw += chunk
+        head, _, body = raw.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400") and b"x-request-id: " in head.lower()
+        assert json.loads(body)["error_code"] == "MSS.00000002"

@@ -271,6 +271,12 @@ def test_bad_commands_are_rejected_and_the_show_goes_on(library, tmp_path):
     msg = rejected["message"]
     assert msg["error_code"] == "MSS.10001004" and "params.audio_url" in msg["error_msg"]
     assert len(audio) == 100 * SPF
+    # a path component over 255 bytes (the file system refuses the name: was an OSError on the frame thread)
+    timeline = [{"at": 0.5, "command": "INSERT_PLAY_AUDIO", "params": {"audio_url": "x" * 300 + ".mp3"}}]
+    audio, events, _ = run(room_dict(), library, timeline, frames=100)
+    msg = first(events, "COMMAND_REJECTED")["message"]
+    assert msg["error_code"] == "MSS.10001004" and "params.audio_url" in msg["error_msg"]
+    assert "cannot name a file here" in msg["error_msg"] and len(audio) == 100 * SPF
 
 
 def test_queries_answer_this_round_and_the_config(library):
