@@ -50,6 +50,12 @@ def parse_event(obj: Any, where: str = "event", *, now_ms: int | None = None) ->
         try:  # the body's own limits: nesting, huge numbers, NaN (a traceback otherwise)
             content = parse_json(content, f"{where}.content") if content.strip() else {}
         except BodyError as e:
+            try:  # a syntax error says where (the error path only: one parse when all is well)
+                json.loads(content)
+            except json.JSONDecodeError as d:
+                raise SpecError(f"{where}.content: not valid JSON ({d.msg} at column {d.colno})") from None
+            except (ValueError, RecursionError):
+                pass
             raise SpecError(details=e.details) from None
     if content is None:
         content = {}
