@@ -32,6 +32,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
+from render.api.sameorigin import CONSOLE_HEADERS
 from render.api.settings import Settings
 from render.api.stills import StillQueue
 from render.api.store import Store
@@ -110,7 +111,7 @@ def install_console(app: FastAPI, settings: Settings, store: Store, authorize,
 
     @app.get("/console", include_in_schema=False)
     def page():
-        return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+        return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache", **CONSOLE_HEADERS})
 
     @app.get("/console/", include_in_schema=False)
     def page_slash():
