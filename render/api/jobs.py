@@ -36,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,7 @@ from render.assets import POLICY_ENV
 from render.control.channel import ChannelError, JobLink
 from render.control.worker import RESULT, SOCKET, read_result
 from render.errors import ConcurrencyError, NotFoundError, SpecError, StateError
+from render.redact import mask
 from render.spec import validate_room
 
 OVERRIDES = (  # the start body's fields (api-family.md), each replacing the room's own
@@ -97,12 +99,11 @@ def worker_env(settings: Settings, env=None) -> dict[str, str]:
     return out
 
 
-def mask_keys(text: str, spec: dict) -> str:
-    """`text` with every stream key of the job's room replaced by ***."""
+def mask_keys(text: str, spec: dict, seen: Iterable[str] = ()) -> str:
+    """`text` with every stream key of the job's room, and those its outputs reported since
+    (REFRESH_OUTPUT_URL's), replaced by ***."""
     keys = spec.get("stream_keys") if isinstance(spec.get("stream_keys"), list) else []
-    for key in sorted((k for k in keys if isinstance(k, str) and len(k) >= 2), key=len, reverse=True):
-        text = text.replace(key, "***")
-    return text
+    return mask(text, [*keys, *seen])
 
 
 def exception_wait(spec: dict, default_minutes: int, minute: float) -> float | None:
@@ -169,6 +170,7 @@ class Worker:
     outputs: dict[str, str] = field(default_factory=dict)  # output -> latest RTMP state (events)
     ever_connected: bool = False
     unconnected_since: float | None = None  # monotonic: no output CONNECTED since (once one started)
+    keys: set[str] = field(default_factory=set)  # stream keys its outputs reported (masked in errors)
 
     def on_event(self, line: dict) -> None:
         """An event line from the worker's channel: follows its outputs' states."""
@@ -179,6 +181,8 @@ class Worker:
         except (TypeError, ValueError):
             return
         self.outputs[f"{msg.get('output_url')}/{msg.get('stream_key')}"] = str(msg.get("state"))
+        if isinstance(msg.get("stream_key"), str):
+            self.keys.add(msg["stream_key"])  # REFRESH_OUTPUT_URL's keys: masked like the room's
         if "CONNECTED" in self.outputs.values():
             self.ever_connected, self.unconnected_since = True, None
         elif self.unconnected_since is None:
@@ -488,7 +492,7 @@ class JobRunner:
         else:
             state, error = "FAILED", error_from_stderr(text, rc)
         if error:
-            error = (error[0], mask_keys(error[1], worker.spec or {}))
+            error = (error[0], mask_keys(error[1], worker.spec or {}, worker.keys))
         self.store.end_job(worker.job_id, state, *(error or (None, None)))
         log.info("job %s: %s (exit %s)%s", worker.job_id, state, rc, f": {error[1]}" if error else "")
         shutil.rmtree(worker.folder, ignore_errors=True)

@@ -15,6 +15,7 @@ from render.errors import RenderError, StateError
 from render.programme import items as it
 from render.programme.core import INSERT_GAP
 from render.programme.scenes import load_scenes
+from render.redact import masked_config
 from render.spec.enums import PlayType
 from render.speech import Clip
 
@@ -51,7 +52,7 @@ def take(prog, cmd, i: int) -> str:
     if name == "GET_CURRENT_PLAYING_SCRIPTS":
         return json.dumps(current_scripts(prog), ensure_ascii=False)
     if name == "GET_LIVE_JOB_CONFIG_INFO":
-        return json.dumps(prog.room.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+        return json.dumps(masked_config(prog.room.model_dump(mode="json", exclude_none=True)), ensure_ascii=False)
     if name == "CLEAN_UP_INSERT_COMMAND":
         return json.dumps({"cleaned": clean_up(prog, p.command_ids, i)})
     if name == "RESET_EXIT_CONFIG":

@@ -69,6 +69,13 @@ def state(s):
 
 ch = serve_channel(control / SOCKET, Recorder())
 state("CONNECTING")
+if mode == "refreshed":  # an output of REFRESH_OUTPUT_URL reports its key, then the worker fails naming it
+    msg = {"output_url": "rtmp://127.0.0.1:1935/new", "stream_key": "fresh-s3cret", "state": "CONNECTING"}
+    ch.emit({"event_type": "RTMP_STREAM_STATE_CHANGE", "message": json.dumps(msg)})
+    stop.wait(0.5)
+    print("MSS.00000004 Internal Error: rtmp://127.0.0.1:1935/new/fresh-s3cret refused the stream", file=sys.stderr)
+    ch.close()
+    sys.exit(1)
 if mode == "live":
     state("CONNECTED")
 while not stop.wait(0.05 if mode != "never" else 0.0):
@@ -315,3 +322,14 @@ def test_hostile_bodies_get_400s_in_the_json_error_format_never_500(tmp_path):
         head, _, body = raw.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 400") and b"x-request-id: " in head.lower()
         assert json.loads(body)["error_code"] == "MSS.00000002"
+
+
+def test_stream_keys_of_refreshed_outputs_are_masked_in_error_info_and_logs(tmp_path, caplog):
+    """Issue 24 item 9: a key given by REFRESH_OUTPUT_URL (not in the room) is masked like the room's."""
+    with caplog.at_level("INFO"), ApiServer(settings(tmp_path)) as srv, api(srv) as c:
+        room_id, job_id, _ = start(c, mode="refreshed")
+        wait_state(lambda: c.get(job_path(room_id, job_id)).json()["state"], ENDED, 30)
+        job = c.get(job_path(room_id, job_id)).json()
+    assert job["state"] == "FAILED" and "rtmp://127.0.0.1:1935/new/*** refused" in job["error_info"]["error_msg"]
+    assert "fresh-s3cret" not in json.dumps(job)
+    assert not [r for r in caplog.records if "fresh-s3cret" in r.getMessage()]

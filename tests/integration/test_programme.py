@@ -280,7 +280,9 @@ def test_bad_commands_are_rejected_and_the_show_goes_on(library, tmp_path):
 
 
 def test_queries_answer_this_round_and_the_config(library):
-    prog = Programme(load_room(room_dict()), library, seed=1)
+    room = room_dict(output_urls=["rtmp://127.0.0.1:9/live"], stream_keys=["s3cret-stream"],
+                     live_event_callback_config={"auth_type": "MSS_A_HEAD", "key": "hmac-key-1"})
+    prog = Programme(load_room(room), library, seed=1)
     try:
         fut = prog.submit(parse_command({"command": "GET_CURRENT_PLAYING_SCRIPTS"}))
         prog.next_frame()
@@ -289,7 +291,10 @@ def test_queries_answer_this_round_and_the_config(library):
         assert [p["title"] for p in scripts[0]["shoot_scripts"]] == ["one", "two"]
         fut = prog.submit(parse_command({"command": "GET_LIVE_JOB_CONFIG_INFO"}))
         prog.next_frame()
-        assert json.loads(fut.result(timeout=1))["room_name"] == "programme test"
+        info = json.loads(fut.result(timeout=1))
+        assert info["room_name"] == "programme test"
+        assert info["stream_keys"] == ["***"] and info["live_event_callback_config"]["key"] == "***"
+        assert "s3cret-stream" not in fut.result() and "hmac-key-1" not in fut.result()  # issue 24 item 9
     finally:
         prog.close()
 
