@@ -416,6 +416,7 @@ def create_app(settings: Settings) -> FastAPI:
                 body=body,
                 project_id=project_id,
                 now=datetime.now(timezone.utc),
+                allow_unsigned=settings.allow_unsigned_payload,
             )
         )
 

@@ -299,6 +299,10 @@ class JobRunner:
                 raise ConcurrencyError(
                     f"{len(active)} live job(s) are running; the limit is {self.settings.max_jobs}"
                 )
+            mine, per_project = [j for j in active if j["project_id"] == project_id], self.settings.max_jobs_per_project
+            if per_project is not None and len(mine) >= per_project:
+                raise ConcurrencyError(f"project {project_id} has {len(mine)} live job(s) running; the limit per "
+                                       f"project is {per_project}")
             job = self.store.insert_job(project_id, room, spec)
             self._queue.append(job["job_id"])
         self._wake.set()

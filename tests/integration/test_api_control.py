@@ -333,3 +333,21 @@ def test_stream_keys_of_refreshed_outputs_are_masked_in_error_info_and_logs(tmp_
     assert job["state"] == "FAILED" and "rtmp://127.0.0.1:1935/new/*** refused" in job["error_info"]["error_msg"]
     assert "fresh-s3cret" not in json.dumps(job)
     assert not [r for r in caplog.records if "fresh-s3cret" in r.getMessage()]
+
+
+def test_a_presigned_report_url_cannot_be_renewed_past_the_jobs_maximum_lifetime(tmp_path):
+    """Issue 24 item 10: refresh_url=true with the pre-signed key renews the URL, but never past
+    report_url_max_lifetime from the job's start: a leaked URL does not live forever."""
+    with ApiServer(settings(tmp_path)) as srv, api(srv) as c:
+        room_id, job_id, started = start(c)
+        until_live(c, room_id, job_id)
+        report = {"total": 1, "events": [{"type": 3, "content": "{}"}]}
+        srv.settings.control.report_url_max_lifetime = 1.5
+        with httpx.Client(trust_env=False, timeout=30) as anon:
+            renewed = anon.post(started["live_event_report_url"] + "&refresh_url=true", json=report)
+            assert renewed.status_code == 200  # still within the lifetime
+            fresh = renewed.json()["live_event_report_url"]
+            created_ms = int(parse_qs(urlsplit(fresh).query)["expires_time"][0])
+            time.sleep(max(0.0, created_ms / 1000 - time.time()) + 0.1)
+            r = anon.post(fresh + "&refresh_url=true", json=report)
+        assert r.status_code == 401 and "expired" in r.json()["error_msg"]
