@@ -28,7 +28,6 @@ class EventBudget:
     def __init__(self, fps: int, share: float | None = SHARE):
         self.per_frame = None if share is None else share / fps
         self.balance = 0.0
-        self.waiting_frames = 0  # frames that ended with events still waiting (for status and benches)
 
     def drain(self, events: queue.Queue, handle: Callable[[object], None]) -> int:
         """Handles waiting events while the frame's budget lasts; returns how many it handled."""
@@ -45,6 +44,4 @@ class EventBudget:
             n += 1
             if self.per_frame is not None:
                 self.balance -= time.perf_counter() - t0
-        if not events.empty():
-            self.waiting_frames += 1
         return n

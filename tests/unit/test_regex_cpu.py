@@ -87,8 +87,10 @@ def test_busy_machine_every_comment_matches_and_a_catastrophic_pattern_is_cut_of
         for n in range(3):
             drops += observed(slow.on_event(comment("a" * 1500 + "!"), n, None), "RULE_DROPPED")
     assert len(hits) == 500 and {h["rule_index"] for h in hits} == {"price"}
-    assert len(drops) == 3
-    assert {(d["rule_index"], d["reason"], d["tag"]) for d in drops} == {("slow", "REGEX_TIMEOUT", "content")}
+    assert len(drops) == 3  # cut off and reported: it used its CPU, or (a machine this busy) got
+    # less than its 20 ms of CPU within 5 s -- never a silent miss
+    assert {(d["rule_index"], d["tag"]) for d in drops} == {("slow", "content")}
+    assert {d["reason"] for d in drops} <= {"REGEX_TIMEOUT", "REGEX_STARVED"}
 
 
 def test_too_slow_is_measured_in_cpu_time():
