@@ -27,7 +27,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from render.errors import MediaFileError
+from render.errors import CorruptFileError, MediaFileError
 from render.redact import scrub
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def load_robot(library, robot_id: str, field: str = "trigger.robot_id") -> Robot
     try:
         data = json.loads(asset.path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        raise MediaFileError(f"{field}: robot file {asset.path} is not readable JSON ({e})") from None
+        raise CorruptFileError(f"{field}: robot file {asset.path} is not readable JSON ({e})") from None
     robot = parse_robot(data, robot_id, f"robot file {asset.path}")
     with _cache_lock:
         _cache[key] = robot
