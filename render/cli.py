@@ -198,6 +198,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="accept AK/SK requests whose body is not signed (X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD)")
     sv.add_argument("--max-jobs-per-project", type=int, metavar="N",
                     help="live jobs at once per project (default: --max-jobs)")
+    sv.add_argument("--runner", choices=("local", "ray"), default="local",
+                    help="what runs live jobs: subprocesses of this server (default) or actors on a Ray "
+                         "cluster (pip install 'smartlive[cluster]')")
+    sv.add_argument("--ray-address", metavar="ADDR",
+                    help="the Ray cluster to join (default $RAY_ADDRESS, else the one `ray start` made here)")
+    sv.add_argument("--ray-num-cpus", type=float, default=1.0, metavar="N",
+                    help="CPUs each live job reserves on its Ray node (default 1)")
     sv.set_defaults(func=cmd_serve)
     return p
 
@@ -237,8 +244,22 @@ def cmd_serve(args) -> int:
     serve(args.host, args.port, args.db, args.credentials, args.no_auth, args.max_jobs,
           assets_dirs=_asset_dirs(args), media_roots=[Path(d) for d in args.media_root or []],
           allow_private_urls=tuple(args.allow_private_urls or ()),
-          allow_unsigned_payload=args.allow_unsigned_payload, max_jobs_per_project=args.max_jobs_per_project)
+          allow_unsigned_payload=args.allow_unsigned_payload, max_jobs_per_project=args.max_jobs_per_project,
+          **_runner_options(args))
     return 0
+
+
+def _runner_options(args) -> dict:
+    """--runner and its options as Settings fields (only what differs from the local default)."""
+    from render.errors import SpecError
+
+    if args.runner != "ray":
+        if args.ray_address:
+            raise SpecError("--ray-address: only with --runner ray")
+        return {}
+    if not (math.isfinite(args.ray_num_cpus) and args.ray_num_cpus > 0):
+        raise SpecError(f"--ray-num-cpus: must be above 0, not {args.ray_num_cpus}")
+    return {"runner": "ray", "ray_address": args.ray_address, "ray_num_cpus": args.ray_num_cpus}
 
 
 def _positive(value: float | None, flag: str) -> None:
