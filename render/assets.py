@@ -67,13 +67,26 @@ class MediaPolicy:
     local_files: bool = True  # any local path and file:// URL; False: only under media_roots
     media_roots: tuple[Path, ...] = ()  # folders whose files rooms may name (relative or absolute)
     private_urls: bool = True  # http(s) to loopback, private, link-local (metadata) addresses
-    url_allow_hosts: tuple[str, ...] = ()  # "host:port" taken as public (a test seam)
+    url_allow_hosts: tuple[str, ...] = ()  # "host:port" taken as public (--allow-private-urls pairs)
+    private_nets: tuple[str, ...] = ()  # CIDRs whose addresses are allowed (--allow-private-urls)
+    private_any: bool = False  # every non-public address but cloud metadata (the bare flag)
 
     @classmethod
-    def restricted(cls, media_roots=(), *, allow_private_urls: bool = False, url_allow_hosts=()) -> MediaPolicy:
-        """The API's policy: asset ids, files under `media_roots`, public http(s) URLs."""
-        return cls(False, tuple(Path(r).resolve() for r in media_roots), allow_private_urls,
-                   tuple(url_allow_hosts))
+    def restricted(cls, media_roots=(), *, allow_private_urls=False, url_allow_hosts=()) -> MediaPolicy:
+        """The API's policy: asset ids, files under `media_roots`, public http(s) URLs, and the
+        private ones `allow_private_urls` names (True: all but cloud metadata; or CIDRs and
+        host:port pairs, render.private_urls)."""
+        from render.private_urls import parse_allow
+
+        allow = parse_allow(allow_private_urls)
+        return cls(False, tuple(Path(r).resolve() for r in media_roots), False,
+                   tuple(url_allow_hosts) + allow.hosts, allow.nets, allow.any_private)
+
+    def private_ok(self, ip: str) -> bool:
+        """May a URL resolving to this non-public address be used?"""
+        from render.private_urls import private_ok
+
+        return private_ok(ip, self.private_nets, self.private_any)
 
     def to_json(self) -> str:
         return json.dumps({**asdict(self), "media_roots": [str(r) for r in self.media_roots]})
@@ -82,7 +95,8 @@ class MediaPolicy:
     def from_json(cls, text: str) -> MediaPolicy:
         d = json.loads(text)
         return cls(bool(d["local_files"]), tuple(Path(r) for r in d["media_roots"]), bool(d["private_urls"]),
-                   tuple(d.get("url_allow_hosts") or ()))
+                   tuple(d.get("url_allow_hosts") or ()), tuple(d.get("private_nets") or ()),
+                   bool(d.get("private_any")))
 
     @classmethod
     def from_env(cls, env=None) -> MediaPolicy:
@@ -142,6 +156,13 @@ class AssetLibrary:
 
     def resolve(self, ref: str, kind: str, field: str) -> Path:
         """An asset id, local path, file:// or http(s):// URL -> a readable local file."""
+        try:
+            return self._resolve(ref, kind, field)
+        except OSError as e:  # a name the file system refuses (a component over 255 bytes...)
+            raise MediaFileError(f"{field}: {ref[:80]!r}{'...' if len(ref) > 80 else ''} cannot name a file "
+                                 f"here ({e.strerror or e})") from None
+
+    def _resolve(self, ref: str, kind: str, field: str) -> Path:
         if not ref:
             raise MediaFileError(f"{field}: empty reference")
         if "\x00" in ref:

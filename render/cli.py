@@ -192,8 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--max-jobs", type=int, default=2, metavar="N", help="live jobs at once (default 2)")
     sv.add_argument("--media-root", action="append", metavar="DIR",
                     help="a folder whose files rooms created over the API may name (repeatable)")
-    sv.add_argument("--allow-private-urls", action="store_true",
-                    help="let API rooms name http(s) media on loopback, private and link-local addresses")
+    sv.add_argument("--allow-private-urls", action="append", nargs="?", const="*", metavar="CIDR|HOST:PORT",
+                    help="let API rooms use http(s) on these non-public addresses (repeatable; a CIDR or a "
+                         "host:port; with no value: every private address except cloud metadata)")
+    sv.add_argument("--allow-unsigned-payload", action="store_true",
+                    help="accept AK/SK requests whose body is not signed (X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD)")
+    sv.add_argument("--max-jobs-per-project", type=int, metavar="N",
+                    help="live jobs at once per project (default: --max-jobs)")
     sv.add_argument("--runner", choices=("local", "ray"), default="local",
                     help="what runs live jobs: subprocesses of this server (default) or actors on a Ray "
                          "cluster (pip install 'smartlive[cluster]')")
@@ -239,7 +244,9 @@ def cmd_serve(args) -> int:
 
     serve(args.host, args.port, args.db, args.credentials, args.no_auth, args.max_jobs,
           assets_dirs=_asset_dirs(args), media_roots=[Path(d) for d in args.media_root or []],
-          allow_private_urls=args.allow_private_urls, **_runner_options(args))
+          allow_private_urls=tuple(args.allow_private_urls or ()),
+          allow_unsigned_payload=args.allow_unsigned_payload, max_jobs_per_project=args.max_jobs_per_project,
+          **_runner_options(args))
     return 0
 
 

@@ -4,7 +4,9 @@
 
 - Addresses: with `policy.private_urls` False every hop (the URL and each redirect) is resolved
   first and refused when any address is loopback, private, link-local (cloud metadata), multicast,
-  reserved or otherwise not global; the connection then goes to the checked address (the Host
+  reserved or otherwise not global, unless the policy names it (`serve --allow-private-urls`: a
+  CIDR, a host:port, or the bare flag for all but cloud metadata); the connection then goes to
+  the checked address (the Host
   header and TLS name stay the URL's), so a second DNS answer cannot swap it.
 - Limits: a total deadline per download (plus at most one read timeout), the kind's size cap
   enforced while streaming, at most MAX_REDIRECTS redirects; an HTML page where media is expected
@@ -80,11 +82,11 @@ def check_url(url: str, field: str, policy, *, must_resolve: bool = True) -> tup
             return host, port, None
         raise MediaFileError(f"{field}: cannot download {url} (the host name does not resolve)") from None
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
-    refused = [a for a in addresses if address_refused(a)]
+    refused = [a for a in addresses if address_refused(a) and not policy.private_ok(a)]
     if refused or not addresses:
         raise SpecError(f"{field}: {url} resolves to a non-public address ({refused[0] if refused else 'none'}); "
                         "rooms created over the API may only name public http(s) URLs "
-                        "(the server's --allow-private-urls widens this)")
+                        "(the server's --allow-private-urls CIDR or host:port names exceptions)")
     return host, port, addresses[0]
 
 

@@ -37,6 +37,7 @@ from render.api.jobs import JobRunner
 from render.api.media import check_room_media
 from render.api.rtc import install_rtc
 from render.api.rule_groups import install_rule_groups
+from render.api.sameorigin import cross_site_refusal
 from render.api.settings import Settings
 from render.api.store import Store, iso
 from render.errors import (
@@ -90,8 +91,9 @@ def host_is_loopback(host: str) -> bool:
 
 
 class GuardMiddleware:
-    """Before any handler: path components of at most 255 bytes, a loopback Host when auth is
-    off, a declared Content-Length within the limit (413)."""
+    """Before any handler: path components of at most 255 bytes, a loopback Host and no
+    cross-site state change when auth is off (sameorigin.py), a declared Content-Length within
+    the limit (413)."""
 
     def __init__(self, app, settings: Settings):
         self.app, self.settings = app, settings
@@ -109,6 +111,8 @@ class GuardMiddleware:
         headers = dict(scope.get("headers") or [])
         if self.settings.no_auth and not host_is_loopback(headers.get(b"host", b"").decode("latin-1")):
             return UnauthorizedError("Host: authentication is off (--no-auth), so only loopback names are served")
+        if self.settings.no_auth and (why := cross_site_refusal(scope.get("method", ""), headers)):
+            return UnauthorizedError(why)
         length = headers.get(b"content-length", b"").strip()
         if length.isdigit() and int(length) > self.settings.max_body_bytes:
             return BodyTooLargeError(f"body: larger than {self.settings.max_body_bytes} bytes")
@@ -429,6 +433,7 @@ def create_app(settings: Settings) -> FastAPI:
                 body=body,
                 project_id=project_id,
                 now=datetime.now(timezone.utc),
+                allow_unsigned=settings.allow_unsigned_payload,
             )
         )
 

@@ -230,8 +230,11 @@ def check_request(
     body: bytes,
     project_id: str,
     now: datetime,
+    allow_unsigned: bool = False,
 ) -> str:
     """Verify a token or an AK/SK signature for `project_id`; returns the caller (AK or "token").
+    The body is signed too unless `allow_unsigned` (UNSIGNED-PAYLOAD: the official SDK signs
+    JSON bodies, the only kind this API takes).
     `headers` maps lower-case names to the values as sent. UnauthorizedError otherwise."""
     key = check_headers(creds, headers=headers, project_id=project_id, now=now)
     if key is None:
@@ -240,6 +243,9 @@ def check_request(
     signed, sig = m.group(2).split(";"), m.group(3).lower()
     if not declared_hash_ok(body, headers):
         raise _deny("X-Sdk-Content-Sha256 is not the sha256 of the body")
+    if headers.get("x-sdk-content-sha256", "").strip() == UNSIGNED_PAYLOAD and not allow_unsigned:
+        raise _deny("X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD is refused (the body must be signed; the server "
+                    "accepts unsigned bodies only when started with --allow-unsigned-payload)")
     expected = signature(
         key.sk,
         string_to_sign(canonical_request(method, raw_path, raw_query, headers, signed, body),

@@ -11,8 +11,9 @@
 | GET  .../console/jobs/{job_id}/live-view        | the latest live-view JPEG of a running job |
 | GET  .../console/jobs/{job_id}/live-view-info   | {frame, time, ...} of that picture ({frame: null}: none) |
 
-The still is rendered by render.still (the `frame` command's picture) in the thread pool, one
-at a time. An event stream ends once its job has ended and every line was sent, and after
+The still is rendered by render.still (the `frame` command's picture) in render.api.stills'
+own threads, never the request pool's, a few per project (beyond: 429 with Retry-After). An
+event stream ends once its job has ended and every line was sent, and after
 `stream_seconds` (+ at most one `heartbeat`) in any case: the client reconnects with
 ?after=<last id>, and no request outlives a server's shutdown for long.
 """
@@ -22,17 +23,18 @@ from __future__ import annotations
 import json
 import math
 import tempfile
-import threading
 import time
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI, Query
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
+from render.api.sameorigin import CONSOLE_HEADERS
 from render.api.settings import Settings
+from render.api.stills import StillQueue
 from render.api.store import Store
 from render.console import STATIC_DIR
 from render.console.events import EventHub
@@ -48,12 +50,14 @@ ENDED = JOB_ENDED
 class Console:
     hub: EventHub
     feed: JobFeed
+    stills: StillQueue = field(default_factory=StillQueue)
 
     def start(self) -> None:
         self.feed.start()
 
     def stop(self) -> None:
         self.feed.stop()
+        self.stills.shutdown()
 
 
 def still_request(data: dict) -> tuple[dict | None, str | None, int, float]:
@@ -105,15 +109,14 @@ def install_console(app: FastAPI, settings: Settings, store: Store, authorize, *
     """The console's routes; `parse_body` / `raw_body` are the app's (passed in, as to the other
     route modules, so this module does not import the app)."""
     console = Console(hub := EventHub(), JobFeed(hub, store, settings.jobs_dir))
-    still_lock = threading.Lock()
 
     @app.get("/console", include_in_schema=False)
     def page():
         if not settings.no_auth:
-            return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+            return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache", **CONSOLE_HEADERS})
         html = (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace(  # the page opens at once
             '<meta name="smartlive-auth" content="token">', '<meta name="smartlive-auth" content="off">')
-        return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(html, headers={"Cache-Control": "no-cache", **CONSOLE_HEADERS})
 
     @app.get("/console/", include_in_schema=False)
     def page_slash():
@@ -134,12 +137,11 @@ def install_console(app: FastAPI, settings: Settings, store: Store, authorize, *
         return {"example_rooms": example_rooms()}
 
     @r.post("/still", summary="One frame of a scene as a PNG", response_class=Response)
-    def still(project_id: str, body: bytes = Depends(raw_body)):
+    async def still(project_id: str, body: bytes = Depends(raw_body)):
         room, room_id, scene, at = still_request(parse_body(body, settings))
         if room_id is not None:
             room = store.get_room(project_id, room_id)["body"]
-        with still_lock:
-            png = render_still_png(room, scene, at, settings)
+        png = await console.stills.run(project_id, lambda: render_still_png(room, scene, at, settings))
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
     @r.get("/jobs/{job_id}/live-view", summary="The latest live-view picture of a job (JPEG)",

@@ -37,9 +37,11 @@ RETRY_AFTER = 1  # s a caller waits before reporting again the events a full liv
 
 def job_report_url(request: Request, settings: Settings, job: dict, *, fresh: bool = False) -> dict:
     """The job's pre-signed live_event_report_url: valid report_url_ttl from the job's creation,
-    or from now when `fresh` (refresh_url=true)."""
+    or from now when `fresh` (refresh_url=true), never past report_url_max_lifetime from the
+    job's creation (a leaked URL cannot renew itself forever)."""
     start = time.time() if fresh else job["created"]
-    expires = int((start + settings.control.report_url_ttl) * 1000)
+    ends = min(start + settings.control.report_url_ttl, job["created"] + settings.control.report_url_max_lifetime)
+    expires = int(ends * 1000)
     url = report_url(str(request.base_url), report_secret(settings), job["project_id"], job["room_id"],
                      job["job_id"], expires)
     return {"live_event_report_url": url}

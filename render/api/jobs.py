@@ -39,6 +39,7 @@ import shutil
 import signal
 import threading
 import time
+from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,7 @@ from render.control.channel import ChannelError
 from render.control.worker import RESULT, read_result
 from render.encode import live_profile
 from render.errors import ConcurrencyError, NotFoundError, SpecError, StateError
+from render.redact import mask
 from render.runners import make_runner
 from render.runners.base import JobHandle
 from render.runners.local import private_dir, strip_secrets
@@ -90,12 +92,11 @@ def worker_env(settings: Settings, env=None) -> dict[str, str]:
     return strip_secrets(os.environ if env is None else env, settings.media_policy().to_json())
 
 
-def mask_keys(text: str, spec: dict) -> str:
-    """`text` with every stream key of the job's room replaced by ***."""
+def mask_keys(text: str, spec: dict, seen: Iterable[str] = ()) -> str:
+    """`text` with every stream key of the job's room, and those its outputs reported since
+    (REFRESH_OUTPUT_URL's), replaced by ***."""
     keys = spec.get("stream_keys") if isinstance(spec.get("stream_keys"), list) else []
-    for key in sorted((k for k in keys if isinstance(k, str) and len(k) >= 2), key=len, reverse=True):
-        text = text.replace(key, "***")
-    return text
+    return mask(text, [*keys, *seen])
 
 
 def exception_wait(spec: dict, default_minutes: int, minute: float) -> float | None:
@@ -163,6 +164,7 @@ class Worker:
     outputs: dict[str, str] = field(default_factory=dict)  # output -> latest RTMP state (events)
     ever_connected: bool = False
     unconnected_since: float | None = None  # monotonic: no output CONNECTED since (once one started)
+    keys: set[str] = field(default_factory=set)  # stream keys its outputs reported (masked in errors)
 
     def on_event(self, line: dict) -> None:
         """An event line from the worker's channel: follows its outputs' states and its exit
@@ -179,6 +181,8 @@ class Worker:
             self.exception_wait = exception_wait(spec, *self.wait_units)
             return
         self.outputs[f"{msg.get('output_url')}/{msg.get('stream_key')}"] = str(msg.get("state"))
+        if isinstance(msg.get("stream_key"), str):
+            self.keys.add(msg["stream_key"])  # REFRESH_OUTPUT_URL's keys: masked like the room's
         if "CONNECTED" in self.outputs.values():
             self.ever_connected, self.unconnected_since = True, None
         elif self.unconnected_since is None:
@@ -309,6 +313,10 @@ class JobRunner:
                 raise ConcurrencyError(
                     f"{len(active)} live job(s) are running; the limit is {self.settings.max_jobs}"
                 )
+            mine, per_project = [j for j in active if j["project_id"] == project_id], self.settings.max_jobs_per_project
+            if per_project is not None and len(mine) >= per_project:
+                raise ConcurrencyError(f"project {project_id} has {len(mine)} live job(s) running; the limit per "
+                                       f"project is {per_project}")
             job = self.store.insert_job(project_id, room, spec)
             self._queue.append(job["job_id"])
         self._wake.set()
@@ -496,7 +504,7 @@ class JobRunner:
         else:
             state, error = JobState.FAILED, error_from_stderr(text, rc)
         if error:
-            error = (error[0], mask_keys(error[1], worker.spec or {}))
+            error = (error[0], mask_keys(error[1], worker.spec or {}, worker.keys))
         self.store.end_job(worker.job_id, state, *(error or (None, None)))
         log.info("job %s: %s (exit %s)%s", worker.job_id, state, rc, f": {error[1]}" if error else "")
         worker.proc.release()

@@ -6,14 +6,17 @@ uvicorn runs with HeaderTimeoutH11: a connection whose request headers have not 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
+import uuid
 from pathlib import Path
 
 from render.api.auth import load_credentials
 from render.api.settings import Settings, default_db_path, push_command
-from render.errors import SpecError
+from render.errors import BodyError, SpecError
+from render.private_urls import ANY_PRIVATE, parse_allow
 
 
 def header_timeout_protocol(seconds: float):
@@ -50,6 +53,19 @@ def header_timeout_protocol(seconds: float):
                 self._header_timer.cancel()
                 self._header_timer = None
 
+        def send_400_response(self, msg: str) -> None:
+            """A request h11 cannot parse gets the API's JSON error and an X-Request-Id, as every
+            other error does (uvicorn answers plain text)."""
+            import h11
+
+            body = json.dumps(BodyError(f"request: {msg}").body()).encode()
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                       (b"x-request-id", uuid.uuid4().hex.encode()), (b"connection", b"close")]
+            for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"), h11.Data(data=body),
+                          h11.EndOfMessage()):
+                self.transport.write(self.conn.send(event))
+            self.transport.close()
+
         def _too_slow(self) -> None:
             self._header_timer = None
             if self._waiting_for_headers() and not self.transport.is_closing():
@@ -83,6 +99,12 @@ def make_settings(
     for root in extra.get("media_roots") or ():
         if not Path(root).is_dir():
             raise SpecError(f"--media-root: {root} is not a folder")
+    allow = parse_allow(extra.get("allow_private_urls"))  # SpecError naming the flag at start
+    if extra.get("allow_private_urls") not in (None, False, True):
+        extra["allow_private_urls"] = (ANY_PRIVATE,) * allow.any_private + allow.nets + allow.hosts
+    per_project = extra.get("max_jobs_per_project")
+    if per_project is not None and per_project < 1:
+        raise SpecError(f"--max-jobs-per-project: must be at least 1, not {per_project}")
     if assets_dirs and "worker_command" not in extra:
         extra["worker_command"] = push_command(assets_dirs)
     if not creds and not no_auth:
@@ -98,6 +120,18 @@ def make_settings(
         assets_dirs=tuple(Path(d).resolve() for d in assets_dirs),
         **extra,
     )
+
+
+def startup_warnings(settings: Settings) -> list[str]:
+    """What the server's flags open up, said at start as --no-auth's banner is."""
+    out = []
+    allow = parse_allow(settings.allow_private_urls)
+    if allow.any_private or allow.nets or allow.hosts:
+        out.append(f"--allow-private-urls: API rooms may fetch media from and post callbacks to {allow.describe()}"
+                   + ("" if any(allow.nets) else "; cloud metadata addresses stay refused unless named"))
+    if settings.allow_unsigned_payload:
+        out.append("--allow-unsigned-payload: AK/SK requests may leave their body unsigned (UNSIGNED-PAYLOAD)")
+    return out
 
 
 def _port_free(host: str, port: int) -> None:
@@ -150,6 +184,8 @@ def serve(
             file=sys.stderr,
             flush=True,
         )
+    for warning in startup_warnings(settings):
+        print(f"!! WARNING: {warning}", file=sys.stderr, flush=True)
     print(
         f"smartlive API on http://{host}:{port} (database {settings.db_path}, at most {settings.max_jobs} "
         f"live job(s) at once); the console: http://{host}:{port}/console",

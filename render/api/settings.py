@@ -46,7 +46,11 @@ class Settings:
     body_timeout: float = 60.0  # seconds for a whole request body
     header_timeout: float = 10.0  # seconds for a request's headers (slow clients are dropped)
     media_roots: tuple[Path, ...] = ()  # folders whose files rooms may name (--media-root)
-    allow_private_urls: bool = False  # http(s) media on loopback/private/link-local addresses
+    # http(s) on non-public addresses API rooms may use: True (all but cloud metadata), or CIDRs
+    # and host:port pairs (render.private_urls); checked at start by make_settings
+    allow_private_urls: bool | tuple[str, ...] = False
+    allow_unsigned_payload: bool = False  # AK/SK requests signed with X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD
+    max_jobs_per_project: int | None = None  # WAITING + PROCESSING jobs of one project (None: max_jobs)
     url_allow_hosts: tuple[str, ...] = ()  # "host:port" taken as public (a test seam)
     control: ControlSettings = field(default_factory=lambda: ControlSettings())  # live control (issue 12)
     runner: str = "local"  # what runs live jobs (render.runners): local subprocesses or "ray"
@@ -78,4 +82,7 @@ class ControlSettings:
     minute: float = 60.0  # seconds in a minute of max_exception_waiting_duration (test seam)
     default_exception_wait: int = 3  # minutes, when the room sets no max_exception_waiting_duration
     report_url_ttl: float = 7 * 24 * 3600.0  # s a pre-signed live_event_report_url stays valid
+    # s after the job's start past which no report URL is valid, however often it was renewed
+    # (refresh_url=true): a live lasts at most 168 h (max_live_duration), plus a day
+    report_url_max_lifetime: float = 8 * 24 * 3600.0
     report_secret: bytes | None = None  # HMAC key of report URLs; None: <db dir>/report-url.key

@@ -125,7 +125,7 @@ class Interaction:
 
     def _match(self, ev: ViewerEvent, event_time: float, now: float, scene: str | None) -> list:
         self._state, hits = match.step(self._state, ev, now, scene)
-        actions: list = []
+        actions: list = self._too_slow(ev, hits)
         firing = _Firing(self, event_time)
         for hit in hits:
             rule = hit.rule
@@ -135,6 +135,14 @@ class Interaction:
                                                 "values": hit.values}))
             actions += MODES[rule.reply_mode].fire(firing, hit, ev)
         return actions
+
+    def _too_slow(self, ev: ViewerEvent, hits) -> list[Observe]:
+        """RULE_DROPPED for the rules a REGEX could not decide on this event (too slow a pattern)."""
+        fired = {h.rule.key for h in hits}
+        return [Observe("RULE_DROPPED", {"room_id": self.room_id, "job_id": self.job_id, "rule_index": s.rule.key,
+                                         "rule_name": s.rule.info.rule_name or "", "event_type": ev.type,
+                                         "tag": s.tag, "reason": s.reason, "detail": s.detail})
+                for s in self._state.slow if s.rule.key not in fired]
 
     def _dropped(self, d: Dropped) -> list[Observe]:
         r = d.reply

@@ -18,6 +18,7 @@ from typing import Any
 
 import regex
 
+from render.spec import regex_cpu
 from render.spec.enums import EventType, ReplyMode
 from render.spec.models import LiveRoomInteractionRuleInfo
 from render.spec.reply_modes import MODES, Slot, mode_of
@@ -26,9 +27,10 @@ from render.spec.rules import number
 log = logging.getLogger(__name__)
 
 MATCHED_TYPES = (EventType.COMMENT, EventType.JOIN, EventType.LIKE, EventType.GIFT, EventType.SENTENCE)
-# A REGEX runs on the frame thread against viewers' text: the `regex` module's timeout keeps a
-# pathological pattern (catastrophic backtracking) from stalling the stream; such a search fails.
-REGEX_TIMEOUT = 0.02
+# A REGEX runs on the frame thread against viewers' text: a search may use this much of the
+# thread's CPU time (regex_cpu: not the wall clock, which a busy machine eats); a pattern that
+# needs more (catastrophic backtracking) is cut off and the rule reported RULE_DROPPED.
+REGEX_TIMEOUT = regex_cpu.CPU_LIMIT
 MAX_TEXT = 2000  # characters of a value a REGEX or EQUAL looks at
 VIEWER_COUNT = EventType.VIEWER_COUNT
 _MISSING = object()
@@ -85,8 +87,11 @@ class Tag:
     value: str
     pattern: regex.Pattern | None = None  # REGEX, when it compiles
     number: float | None = None        # MATH_*, when value is a number
+    literals: tuple[str, ...] | None = None  # REGEX made only of literal alternatives
 
     def holds(self, v: Any) -> bool:
+        """Whether the value satisfies the tag; raises regex_cpu.RegexTooSlow when a REGEX
+        cannot decide within its CPU time."""
         if v is _MISSING or v is None:
             return False
         if self.match == "EQUAL":
@@ -94,12 +99,7 @@ class Tag:
         if self.match == "REGEX":
             if self.pattern is None:
                 return False
-            try:
-                return self.pattern.search(text(v)[:MAX_TEXT], timeout=REGEX_TIMEOUT) is not None
-            except TimeoutError:
-                log.warning("REGEX %r gave up after %.2f s on a %d-character value", self.value, REGEX_TIMEOUT,
-                            len(text(v)))
-                return False
+            return regex_cpu.search(self.pattern, text(v)[:MAX_TEXT], REGEX_TIMEOUT, self.literals)
         n = number(v)
         return n is not None and self.number is not None and _CMP[self.match](n, self.number)
 
@@ -134,7 +134,8 @@ def compile_tag(t) -> Tag:
         except regex.error:
             pattern = None  # never matches; validate reports it (lint.rule_errors)
     return Tag(t.tag or "", _value(t.operation) or "NONE", match, value, pattern,
-               number(value) if match in _CMP else None)
+               number(value) if match in _CMP else None,
+               regex_cpu.literals(value) if pattern is not None else None)
 
 
 def compile_rules(infos) -> tuple[Rule, ...]:
@@ -188,6 +189,17 @@ class MatchState:
     rules: tuple[Rule, ...]
     per_rule: Mapping[str, RuleState] = field(default_factory=dict)
     viewers: int | None = None
+    slow: tuple[Slow, ...] = ()  # the last step's REGEX tags that could not decide in time
+
+
+@dataclass(frozen=True)
+class Slow:
+    """A REGEX tag that could not decide on an event within its CPU time: the rule did not fire
+    on that event (reported RULE_DROPPED, not a silent miss)."""
+    rule: Rule
+    tag: str
+    reason: str  # REGEX_TIMEOUT | REGEX_STARVED
+    detail: str
 
 
 @dataclass(frozen=True)
@@ -235,12 +247,15 @@ def _suppressed(rule: Rule, rs: RuleState, now: float) -> bool:
 
 def step(state: MatchState, event, now: float, scene: str | None) -> tuple[MatchState, list[Hit]]:
     """One event -> (new state, the rules it fires: at most one reply rule and one SHOW_LAYER rule)."""
+    if state.slow:
+        state = replace(state, slow=())
     if event.type == VIEWER_COUNT:
         n = number(lookup(event.content, "numberOfViewers"))
         return (replace(state, viewers=int(n)) if n is not None else state), []
     if event.type not in MATCHED_TYPES:
         return state, []
     per_rule = dict(state.per_rule)
+    slow: list[Slow] = []
     matched: list[tuple[Rule, dict]] = []  # enabled, in scene, condition holds (suppressed or not)
     for rule in state.rules:
         if rule.event_type != event.type or not rule.enabled:
@@ -255,7 +270,12 @@ def step(state: MatchState, event, now: float, scene: str | None) -> tuple[Match
                 aggs[i] = aggs[i].add(1 if (not tag.name and tag.operation == "COUNT") else v,
                                       _likes(event) if tag.operation == "COUNT" else 1)
                 v = aggs[i].result(tag.operation)
-            oks.append(tag.holds(v))
+            try:
+                oks.append(tag.holds(v))
+            except regex_cpu.RegexTooSlow as e:
+                log.debug("REGEX %r of rule %s: %s", tag.value, rule.key, e)
+                oks.append(False)
+                slow.append(Slow(rule, tag.name, e.reason, str(e)))
             values[tag.name or tag.operation] = None if v is _MISSING else v
         if aggs is not None:
             per_rule[rule.key] = RuleState(tuple(aggs), rs.last_fired)
@@ -278,4 +298,4 @@ def step(state: MatchState, event, now: float, scene: str | None) -> tuple[Match
             rule, values = min(ready, key=lambda m: (m[0].priority, m[0].position))
             per_rule[rule.key] = RuleState(tuple(Agg() for _ in rule.tags), now)  # a fire resets
             hits.append(Hit(rule, values))
-    return replace(state, per_rule=per_rule), hits
+    return replace(state, per_rule=per_rule, slow=tuple(slow)), hits

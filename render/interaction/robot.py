@@ -28,6 +28,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from render.errors import CorruptFileError, MediaFileError
+from render.redact import scrub
 
 log = logging.getLogger(__name__)
 DEFAULT_THRESHOLD = 65.0
@@ -167,7 +168,7 @@ def _stream_chat(ep: Endpoint, question: str, out: queue.Queue, cancel: threadin
                           timeout=httpx.Timeout(ep.timeout)) as r:
             if r.status_code != 200:
                 r.read()
-                raise RuntimeError(f"HTTP {r.status_code}: {r.text[:200]}")
+                raise RuntimeError(f"HTTP {r.status_code}: {scrub(r.text, [key])}")  # logged: no secrets
             for line in r.iter_lines():
                 if cancel.is_set():
                     return
@@ -178,7 +179,7 @@ def _stream_chat(ep: Endpoint, question: str, out: queue.Queue, cancel: threadin
                     break
                 chunk = json.loads(data)
                 if "error" in chunk:
-                    raise RuntimeError(f"endpoint error: {chunk['error']}")
+                    raise RuntimeError(f"endpoint error: {scrub(str(chunk['error']), [key])}")
                 for choice in chunk.get("choices") or []:
                     buffer += (choice.get("delta") or {}).get("content") or ""
                 sentences, buffer = split_sentences(buffer)
@@ -227,7 +228,7 @@ def answer_stream(reply, library) -> Iterator[str]:
             if item is None:  # the stream ended: an empty answer falls back too
                 break
             if isinstance(item, Exception):
-                log.warning("robot %s: endpoint failed (%s)", robot.id, item)
+                log.warning("robot %s: endpoint failed (%s)", robot.id, scrub(str(item)))
                 break
             said = True
             yield item

@@ -40,6 +40,7 @@ from render.programme.effects import (
 )
 from render.programme.prep import Done
 from render.programme.scenes import load_scenes
+from render.redact import masked_config
 from render.spec.commands import Command
 from render.speech import Clip
 
@@ -64,7 +65,7 @@ def take(prog: ShowView, cmd: Command) -> tuple[str, list[Effect]]:
     if name == "GET_CURRENT_PLAYING_SCRIPTS":
         return json.dumps(current_scripts(prog), ensure_ascii=False), []
     if name == "GET_LIVE_JOB_CONFIG_INFO":
-        return json.dumps(prog.room.model_dump(mode="json", exclude_none=True), ensure_ascii=False), []
+        return json.dumps(masked_config(prog.room.model_dump(mode="json", exclude_none=True)), ensure_ascii=False), []
     if name == "CLEAN_UP_INSERT_COMMAND":
         cleaned, effects = clean_up(prog, p.command_ids)
         return json.dumps({"cleaned": cleaned}), effects
@@ -189,9 +190,9 @@ def clean_up(prog: ShowView, ids: list[str] | None) -> tuple[list[str], list[Eff
 
     dropped = [q.command_id for q in prog.queue if drop(q)]
     dropped += [q.command_id for _, _, q in prog.side_waiting if drop(q)]
-    queued = frozenset(c for c in dropped if c is not None)
     dropped += [cid for cid in prog.waiting if (wanted is None or cid in wanted) and cid not in dropped]
-    effects: list[Effect] = [DropInserts(queued)]
+    # every slice of a line not started goes: its later sentences (and their speech) too
+    effects: list[Effect] = [DropInserts(frozenset(c for c in dropped if c is not None))]
     effects += [FinishReply(cid, "CLEANED_UP") for cid in dropped if cid is not None]
     if prog.rules is not None:  # rule replies still in the engine's queue
         dropped += [r.reply_id for r in prog.rules.pending_replies() if wanted is None or r.reply_id in wanted]

@@ -60,7 +60,9 @@ from render.programme.effects import (
     SetExitPolicy,
     ShowOverlay,
 )
+from render.programme.event_budget import SHARE, EventBudget
 from render.programme.exit import ExitPolicy
+from render.programme.insert_bound import InsertBound
 from render.programme.overlays import NO_REPLY_SECONDS, Overlay, build_overlay
 from render.programme.prep import Prep
 from render.programme.scenes import SceneState, load_scenes
@@ -130,6 +132,7 @@ class Programme:
         self.overlays: list[Overlay] = []
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
         self._events_in: queue.Queue = queue.Queue(maxsize=MAX_PENDING_EVENTS)
+        self._event_budget = EventBudget(self.fps, SHARE if realtime else None)  # a live: a share of each frame
         self._scheduled: list = []
         self._seq = itertools.count()
         self.prep = Prep(sync=not realtime, threads=1)   # speech of inserts and replies, in order
@@ -138,6 +141,7 @@ class Programme:
         self._waiting: dict[str, dict] = {}   # command_id -> insert not started yet (prep or queue)
         self._finished: set[str] = set()
         self._speaking_early: set[str] = set()  # inserts whose speech submit() started
+        self._inserts = InsertBound()  # submitted inserts until their REPLY_COMMAND_FINISH
         self.exit = ExitPolicy(self.room.play_policy.live_exit_config if self.room.play_policy else None,
                                max_live_seconds)
         self.i = 0
@@ -167,6 +171,11 @@ class Programme:
         fut: Future = Future()
         if self.ended:
             fut.set_exception(StateError(f"{cmd.name}: the live has ended"))
+            return fut
+        try:
+            self._inserts.admit(cmd)  # bounded: refused before its speech starts
+        except StateError as e:
+            fut.set_exception(e)
             return fut
         self.inbox.put(("command", cmd, fut))
         if cmd.name == "INSERT_PLAY_SCRIPT" and not self.prep.sync:
@@ -372,8 +381,9 @@ class Programme:
             self.apply(reactions.effects(self, self.rules.replace_rules(rules)), i)
 
     def _drop_inserts(self, ids: frozenset[str]) -> None:
+        """Lines not started yet: every slice of each goes (a line's later sentences hold speech too)."""
         def drop(item: it.Item) -> bool:
-            return item.is_insert and item.first_slice and item.command_id in ids
+            return item.is_insert and item.command_id in ids
 
         self.queue = deque(q for q in self.queue if not drop(q))
         self.side_waiting = [w for w in self.side_waiting if not drop(w[2])]
@@ -392,6 +402,7 @@ class Programme:
             return
         self._finished.add(cid)
         self._waiting.pop(cid, None)
+        self._inserts.release(cid)
         self.reply_layers.pop(cid, None)  # a reply dropped before it started shows nothing
         msg = {**self.ids(), "reply_id": cid}
         if reason:
@@ -625,12 +636,7 @@ class Programme:
                 self._take(entry.command, None, i)
             else:
                 self._viewer_event(entry.event, i)
-        while True:
-            try:
-                ev = self._events_in.get_nowait()
-            except queue.Empty:
-                break
-            self._viewer_event(ev, i)
+        self._event_budget.drain(self._events_in, lambda ev: self._viewer_event(ev, i))
         self._rules_tick(i)
         for done in self.prep.results() + self.media.results():
             self._done(done, i)
@@ -640,6 +646,7 @@ class Programme:
             result, effects = commands.take(self, cmd)
             self.apply(effects, i)
         except RenderError as e:
+            self._inserts.release(cmd.command_id)
             self._emit("COMMAND_REJECTED", {**self.ids(), "command": cmd.name, "command_id": cmd.command_id,
                                             "error_code": e.code, "error_msg": e.message})
             if fut is not None:

@@ -9,6 +9,8 @@ RESIZE_SIZES = {(1920, 1080), (1080, 1920), (1280, 720), (720, 1280), (3840, 216
 def canvas_size(view_mode) -> tuple[int, int]:
     """(width, height) of the canvas of a view_mode (VERTICAL by default)."""
     key = getattr(view_mode, "value", view_mode) or "VERTICAL"
+    if not isinstance(key, str):  # a list...: the model's validation says why
+        return CANVAS["VERTICAL"]
     return CANVAS.get(key, CANVAS["VERTICAL"])
 
 

@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from render.errors import SpecError
+from render.errors import BodyError, SpecError
 from render.spec.enums import EventType
+from render.spec.load import parse_json
 
 EVENT_TYPES: dict[int, str] = {  # what viewers report (10, the streamer's sentence, is the programme's own)
     EventType.COMMENT: "comment", EventType.JOIN: "join", EventType.LIKE: "like", EventType.GIFT: "gift",
@@ -49,10 +50,16 @@ def parse_event(obj: Any, where: str = "event", *, now_ms: int | None = None) ->
                         "5 follow, 6 viewer count)")
     content = obj.get("content", {})
     if isinstance(content, str):
-        try:
-            content = json.loads(content) if content.strip() else {}
-        except json.JSONDecodeError as e:
-            raise SpecError(f"{where}.content: not valid JSON ({e.msg} at column {e.colno})") from None
+        try:  # the body's own limits: nesting, huge numbers, NaN (a traceback otherwise)
+            content = parse_json(content, f"{where}.content") if content.strip() else {}
+        except BodyError as e:
+            try:  # a syntax error says where (the error path only: one parse when all is well)
+                json.loads(content)
+            except json.JSONDecodeError as d:
+                raise SpecError(f"{where}.content: not valid JSON ({d.msg} at column {d.colno})") from None
+            except (ValueError, RecursionError):
+                pass
+            raise SpecError(details=e.details) from None
     if content is None:
         content = {}
     if not isinstance(content, dict):

@@ -9,6 +9,7 @@ from typing import Any
 import regex
 
 from render.spec.enums import EventType
+from render.spec.regex_cpu import too_slow
 from render.spec.reply_modes import DEFAULT, handler
 
 # The content fields of each event type (interaction.md, Viewer events); smartlive adds a like's count.
@@ -26,7 +27,8 @@ def _v(e):
 
 
 def rule_errors(room) -> list[tuple[str, str]]:
-    """(JSON path, reason) of every REGEX tag value that is not a valid regular expression."""
+    """(JSON path, reason) of every REGEX tag value that is not a valid regular expression, or that
+    cannot finish in time on a test comment (regex_cpu.too_slow)."""
     out = []
     for r, rule in enumerate(room.interaction_rules or []):
         for t, tag in enumerate((rule.hit_condition.tags or []) if rule.hit_condition else []):
@@ -36,6 +38,10 @@ def rule_errors(room) -> list[tuple[str, str]]:
                 except regex.error as e:
                     out.append((f"interaction_rules[{r}].hit_condition.tags[{t}].value",
                                 f"{tag.value!r} is not a valid regular expression ({e})"))
+                    continue
+                slow = too_slow(tag.value or "")
+                if slow:
+                    out.append((f"interaction_rules[{r}].hit_condition.tags[{t}].value", slow))
     return out
 
 

@@ -75,6 +75,9 @@ def sign_in(page, url: str) -> None:
     page.fill("#signin-form input[name=token]", TOKEN)
     page.click("#signin-ok")
     page.wait_for_selector("#signin", state="hidden")
+    # the token lives as long as the tab (sessionStorage), never on disk for other pages' scripts
+    assert page.evaluate("localStorage.getItem('smartlive.console')") is None
+    assert TOKEN in page.evaluate("sessionStorage.getItem('smartlive.console')")
 
 
 def create_showcase_and_start(page, nginx, key: str) -> None:
@@ -115,7 +118,8 @@ def test_a_room_from_the_example_goes_live_and_stops(server, nginx, page, tmp_pa
         page.fill("#still-at", "2")
         page.click("#render-still")
         still = page.wait_for_selector("#still-img", timeout=120_000)
-        page.wait_for_function("document.querySelector('#still-img').naturalWidth > 0")
+        page.wait_for_function("() => document.querySelector('#still-img').naturalWidth > 0")  # a function:
+        # a string would be eval'ed in the page, which the console's CSP forbids
         assert still.evaluate("i => [i.naturalWidth, i.naturalHeight]") == [1080, 1920]
 
         page.fill("#job-url", nginx.url)
@@ -124,7 +128,7 @@ def test_a_room_from_the_example_goes_live_and_stops(server, nginx, page, tmp_pa
         page.wait_for_selector("#live-img", timeout=180_000)
         first = page.get_attribute("#live-img", "data-frame")
         page.wait_for_function(
-            f"document.querySelector('#live-img').dataset.frame !== '{first}'", timeout=30_000)
+            f"() => document.querySelector('#live-img').dataset.frame !== '{first}'", timeout=30_000)
         wait_for_log(page, "RTMP_STREAM_STATE_CHANGE", "CONNECTED")
         wait_for_log(page, "SHOOT_SCRIPT_SWITCH", "Welcome")
         # the paragraph on air comes from the job's RTC channel (live_progress_notify)

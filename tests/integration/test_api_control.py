@@ -71,6 +71,13 @@ def state(s):
 
 ch = serve_channel(control / SOCKET, Recorder())
 state("CONNECTING")
+if mode == "refreshed":  # an output of REFRESH_OUTPUT_URL reports its key, then the worker fails naming it
+    msg = {"output_url": "rtmp://127.0.0.1:1935/new", "stream_key": "fresh-s3cret", "state": "CONNECTING"}
+    ch.emit({"event_type": "RTMP_STREAM_STATE_CHANGE", "message": json.dumps(msg)})
+    stop.wait(0.5)
+    print("MSS.00000004 Internal Error: rtmp://127.0.0.1:1935/new/fresh-s3cret refused the stream", file=sys.stderr)
+    ch.close()
+    sys.exit(1)
 if mode == "live":
     state("CONNECTED")
 while not stop.wait(0.05 if mode != "never" else 0.0):
@@ -314,3 +321,61 @@ def test_restart_fails_running_jobs_at_the_last_heartbeat_and_removes_their_fold
         assert shown["error_info"]["error_msg"] == (
             f"Internal Error: the server stopped at {iso(down)} while this job was running")
         assert not folder.exists()
+
+
+def test_hostile_bodies_get_400s_in_the_json_error_format_never_500(tmp_path):
+    """Issue 24 item 7: deep nesting and 5000-digit numbers in an event's content, view_mode as a
+    list with CROP, and a request h11 cannot parse: each a 400 naming what is wrong, in the JSON
+    error format with an X-Request-Id."""
+    import socket
+
+    with ApiServer(settings(tmp_path)) as srv, api(srv) as c:
+        room_id, job_id, _ = start(c)
+        until_live(c, room_id, job_id)
+        report = job_path(room_id, job_id) + "/live-event-report"
+        for content, says in (("[" * 5000 + "]" * 5000, "events[0].content: nested deeper than 64"),
+                              ('{"content": ' + "9" * 5000 + "}", "an integer of 5000 digits"),
+                              ('{"a": ' * 3000 + "1" + "}" * 3000, "events[0].content: nested deeper than 64")):
+            r = c.post(report, json={"total": 1, "events": [{"type": 1, "content": content}]})
+            assert r.status_code == 400 and r.json()["error_code"] == "MSS.00000003", r.text
+            assert says in r.json()["error_msg"] and r.headers["X-Request-Id"]
+        r = c.post("/smart-live-rooms", json={**ROOM, "view_mode": ["LANDSCAPE"], "video_config": {
+            "codec": "H264", "bitrate": 800, "width": 720, "height": 720, "clip_mode": "CROP"}})
+        assert r.status_code == 400 and "view_mode" in r.json()["error_msg"] and r.headers["X-Request-Id"]
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as s:
+            s.sendall(b"GET /v1/x HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header Line\r\n\r\n")
+            raw = b""
+            while chunk := s.recv(65536):
+                raw += chunk
+        head, _, body = raw.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400") and b"x-request-id: " in head.lower()
+        assert json.loads(body)["error_code"] == "MSS.00000002"
+
+
+def test_stream_keys_of_refreshed_outputs_are_masked_in_error_info_and_logs(tmp_path, caplog):
+    """Issue 24 item 9: a key given by REFRESH_OUTPUT_URL (not in the room) is masked like the room's."""
+    with caplog.at_level("INFO"), ApiServer(settings(tmp_path)) as srv, api(srv) as c:
+        room_id, job_id, _ = start(c, mode="refreshed")
+        wait_state(lambda: c.get(job_path(room_id, job_id)).json()["state"], ENDED, 30)
+        job = c.get(job_path(room_id, job_id)).json()
+    assert job["state"] == "FAILED" and "rtmp://127.0.0.1:1935/new/*** refused" in job["error_info"]["error_msg"]
+    assert "fresh-s3cret" not in json.dumps(job)
+    assert not [r for r in caplog.records if "fresh-s3cret" in r.getMessage()]
+
+
+def test_a_presigned_report_url_cannot_be_renewed_past_the_jobs_maximum_lifetime(tmp_path):
+    """Issue 24 item 10: refresh_url=true with the pre-signed key renews the URL, but never past
+    report_url_max_lifetime from the job's start: a leaked URL does not live forever."""
+    with ApiServer(settings(tmp_path)) as srv, api(srv) as c:
+        room_id, job_id, started = start(c)
+        until_live(c, room_id, job_id)
+        report = {"total": 1, "events": [{"type": 3, "content": "{}"}]}
+        srv.settings.control.report_url_max_lifetime = 1.5
+        with httpx.Client(trust_env=False, timeout=30) as anon:
+            renewed = anon.post(started["live_event_report_url"] + "&refresh_url=true", json=report)
+            assert renewed.status_code == 200  # still within the lifetime
+            fresh = renewed.json()["live_event_report_url"]
+            created_ms = int(parse_qs(urlsplit(fresh).query)["expires_time"][0])
+            time.sleep(max(0.0, created_ms / 1000 - time.time()) + 0.1)
+            r = anon.post(fresh + "&refresh_url=true", json=report)
+        assert r.status_code == 401 and "expired" in r.json()["error_msg"]

@@ -230,8 +230,9 @@ def test_forged_content_sha256_over_http(http):
     assert listed["count"] == 0
 
 
-def test_sdk_unsigned_payload_request_is_accepted(http):
-    """The SDK signs a non-JSON Content-Type as UNSIGNED-PAYLOAD; the server verifies it the same way."""
+def test_sdk_unsigned_payload_request_is_refused_unless_allowed(http, tmp_path):
+    """The SDK signs a non-JSON Content-Type as UNSIGNED-PAYLOAD (its JSON bodies are always
+    signed): refused by default, verified the same way by a server started to allow it."""
     body = json.dumps({"room_name": "unsigned payload"}).encode()
     req = SdkRequest(
         method="POST",
@@ -245,7 +246,14 @@ def test_sdk_unsigned_payload_request_is_accepted(http):
     Signer(BasicCredentials(AK, SK, PROJECT)).sign(req)
     assert req.header_params["X-Sdk-Content-Sha256"] == "UNSIGNED-PAYLOAD"
     r = http.post(ROOMS, content=body, headers=req.header_params)
-    assert r.status_code == 200, r.text
+    assert r.status_code == 401 and r.json() == UNAUTHORIZED
+    with ApiServer(make_settings(tmp_path, allow_unsigned_payload=True)) as s, \
+            httpx.Client(base_url=s.url, timeout=30, trust_env=False) as c:
+        req.host = f"127.0.0.1:{s.port}"
+        req.header_params = {"Content-Type": "text/plain", "X-Project-Id": PROJECT}
+        Signer(BasicCredentials(AK, SK, PROJECT)).sign(req)
+        r = c.post(ROOMS, content=body, headers=req.header_params)
+        assert r.status_code == 200, r.text
 
 
 def test_a_blocked_handler_does_not_block_the_server(srv, http, monkeypatch):

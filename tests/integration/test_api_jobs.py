@@ -208,3 +208,24 @@ def test_jobs_of_a_dead_server_are_failed_at_startup(tmp_path):
         shown = job_of(c, room["room_id"], job["job_id"])
         assert shown["state"] == "FAILED" and shown["error_info"]["error_code"] == "MSS.00000004"
         assert "server stopped" in shown["error_info"]["error_msg"]
+
+
+def test_the_job_limit_is_per_project_as_well_as_global(tmp_path):
+    """Issue 24 item 10: with --max-jobs-per-project 1 one project cannot take every job slot."""
+    from render.api.auth import Credentials, Key
+    from tests.integration.api_harness import AK, OTHER_PROJECT, SK
+
+    creds = Credentials(keys={AK: Key(AK, SK, (PROJECT,))}, tokens={TOKEN: (PROJECT,), "other": (OTHER_PROJECT,)})
+    settings = make_settings(tmp_path, worker_command=fake_worker(tmp_path, FOREVER), max_jobs=3,
+                             max_jobs_per_project=1, credentials=creds)
+    with ApiServer(settings) as srv, api(srv) as c, httpx.Client(
+            base_url=f"{srv.url}/v1/{OTHER_PROJECT}", headers={"X-Auth-Token": "other"}, timeout=30,
+            trust_env=False) as other:
+        rooms = [new_room(c, room_name=f"r{i}") for i in range(2)]
+        assert start(c, rooms[0]).status_code == 202
+        second = start(c, rooms[1])
+        assert second.status_code == 403 and second.json()["error_code"] == "MSS.41000012"
+        assert f"project {PROJECT} has 1 live job(s) running; the limit per project is 1" in second.json()["error_msg"]
+        theirs = other.post("/smart-live-rooms", json=ROOM).json()["room_id"]
+        r = other.post(f"/smart-live-rooms/{theirs}/smart-live-jobs", json={})
+        assert r.status_code == 202, r.text  # another project still gets its job

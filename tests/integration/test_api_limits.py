@@ -201,3 +201,28 @@ def test_openapi_lists_the_real_error_responses(http):
     assert {"400", "401", "403", "404", "409", "413"} <= start.keys()
     assert {"401", "404", "409"} <= delete.keys()
     assert create["400"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ErrorBody"
+
+
+def test_no_auth_refuses_cross_site_state_changes(tmp_path):
+    """Issue 24 item 8: with --no-auth any web page could make a browser POST here; a state change
+    that a browser marks cross-site (Sec-Fetch-Site, else Origin against Host) is refused, the
+    same origin and clients that are not browsers are served, reads stay open."""
+    room = {"room_name": "r", "scene_scripts": [{"script_name": "s", "shoot_scripts": [
+        {"text_config": {"text": "Hello."}}]}]}
+    with ApiServer(make_settings(tmp_path, no_auth=True)) as s, httpx.Client(trust_env=False, timeout=30) as c:
+        url, me = f"{s.url}{ROOMS}", f"http://127.0.0.1:{s.port}"
+        for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"},
+                        {"Origin": f"http://127.0.0.1:{s.port + 1}"},
+                        {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+                        {"Sec-Fetch-Site": "same-site", "Origin": f"http://localhost:{s.port + 1}"}):
+            r = c.post(url, json=room, headers=headers)
+            assert r.status_code == 401 and r.json()["error_code"] == "MSS.00000001", headers
+            assert "--no-auth" in r.json()["error_msg"] and r.headers["X-Request-Id"]
+        assert c.get(url, headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}).json()[
+            "count"] == 0  # a read changes nothing (and the browser keeps the answer from that page)
+        assert c.post(url, json=room).status_code == 200  # the SDK, curl
+        assert c.post(url, json=room, headers={"Origin": me, "Sec-Fetch-Site": "same-origin"}).status_code == 200
+        assert c.post(url, json=room, headers={"Origin": me}).status_code == 200  # an older browser
+    with ApiServer(make_settings(tmp_path / "auth")) as s, httpx.Client(trust_env=False, timeout=30) as c:
+        r = c.post(f"{s.url}{ROOMS}", json=room, headers={"Origin": "https://evil.example", "X-Auth-Token": TOKEN})
+        assert r.status_code == 200  # with auth the token decides (a page cannot read it)

@@ -96,6 +96,9 @@ def test_the_page_and_its_modules_are_served_without_auth(srv):
         page = http.get("/console")
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         assert "/console/static/main.js" in page.text
+        csp = page.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+        assert page.headers["X-Frame-Options"] == "DENY"
         for name in ("main.js", "api.js", "rooms.js", "live.js", "viewers.js", "rules.js", "ui.js"):
             r = http.get(f"/console/static/{name}")
             assert r.status_code == 200 and "javascript" in r.headers["content-type"], name
@@ -216,3 +219,48 @@ def test_events_of_an_unknown_or_foreign_job_are_404(c):
     r = c.get("/console/jobs/nope/events")
     assert r.status_code == 404 and r.json()["error_code"] == "MSS.41000003"
     assert c.get("/console/jobs/nope/live-view").status_code == 404
+
+
+def test_one_project_saturating_stills_neither_stalls_another_nor_the_api(tmp_path, monkeypatch):
+    """Issue 24 item 4: 60 concurrent stills of one project take at most its limit (the rest:
+    429 with Retry-After at once), while they are blocked another project's calls are served."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from render.api import console_routes
+    from render.api.auth import Credentials, Key
+    from render.api.stills import PER_PROJECT
+    from tests.integration.api_harness import AK, SK
+
+    release, started = threading.Event(), threading.Semaphore(0)
+
+    def blocked_render(room, scene, at, settings):
+        started.release()
+        release.wait(60)
+        return b"\x89PNG blocked"
+
+    monkeypatch.setattr(console_routes, "render_still_png", blocked_render)
+    creds = Credentials(keys={AK: Key(AK, SK, (PROJECT,))}, tokens={TOKEN: (PROJECT,), "other": (OTHER_PROJECT,)})
+    with ApiServer(make_settings(tmp_path, credentials=creds)) as s, \
+            httpx.Client(base_url=s.url, timeout=20, trust_env=False) as http, ThreadPoolExecutor(60) as pool:
+        try:
+            def still(_):
+                return http.post(f"/v1/{PROJECT}/console/still", headers=H, json={"room": {}, "at": 0})
+            answers = [pool.submit(still, n) for n in range(60)]
+            for _ in range(PER_PROJECT):
+                assert started.acquire(timeout=20)  # that many renders are running, and held
+            deadline = time.monotonic() + 20
+            while sum(a.done() for a in answers) < 60 - PER_PROJECT and time.monotonic() < deadline:
+                time.sleep(0.05)
+            busy = [a.result() for a in answers if a.done()]
+            assert len(busy) == 60 - PER_PROJECT
+            assert all(r.status_code == 429 and int(r.headers["Retry-After"]) >= 1 and
+                       r.headers["X-Request-Id"] for r in busy)
+            other = http.get(f"/v1/{OTHER_PROJECT}/smart-live-rooms", headers={"X-Auth-Token": "other"})
+            assert other.status_code == 200 and other.json()["count"] == 0  # served while the stills hang
+            mine = http.get(f"/v1/{PROJECT}/smart-live-rooms", headers=H)
+            assert mine.status_code == 200
+        finally:
+            release.set()
+        done = [a.result(timeout=20) for a in answers if a.result(timeout=20).status_code == 200]
+        assert len(done) == PER_PROJECT and done[0].content == b"\x89PNG blocked"

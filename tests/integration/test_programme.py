@@ -271,10 +271,18 @@ def test_bad_commands_are_rejected_and_the_show_goes_on(library, tmp_path):
     msg = rejected["message"]
     assert msg["error_code"] == "MSS.10001004" and "params.audio_url" in msg["error_msg"]
     assert len(audio) == 100 * SPF
+    # a path component over 255 bytes (the file system refuses the name: was an OSError on the frame thread)
+    timeline = [{"at": 0.5, "command": "INSERT_PLAY_AUDIO", "params": {"audio_url": "x" * 300 + ".mp3"}}]
+    audio, events, _ = run(room_dict(), library, timeline, frames=100)
+    msg = first(events, "COMMAND_REJECTED")["message"]
+    assert msg["error_code"] == "MSS.10001004" and "params.audio_url" in msg["error_msg"]
+    assert "cannot name a file here" in msg["error_msg"] and len(audio) == 100 * SPF
 
 
 def test_queries_answer_this_round_and_the_config(library):
-    prog = Programme(load_room(room_dict()), library, seed=1)
+    room = room_dict(output_urls=["rtmp://127.0.0.1:9/live"], stream_keys=["s3cret-stream"],
+                     live_event_callback_config={"auth_type": "MSS_A_HEAD", "key": "hmac-key-1"})
+    prog = Programme(load_room(room), library, seed=1)
     try:
         fut = prog.submit(parse_command({"command": "GET_CURRENT_PLAYING_SCRIPTS"}))
         prog.next_frame()
@@ -283,7 +291,10 @@ def test_queries_answer_this_round_and_the_config(library):
         assert [p["title"] for p in scripts[0]["shoot_scripts"]] == ["one", "two"]
         fut = prog.submit(parse_command({"command": "GET_LIVE_JOB_CONFIG_INFO"}))
         prog.next_frame()
-        assert json.loads(fut.result(timeout=1))["room_name"] == "programme test"
+        info = json.loads(fut.result(timeout=1))
+        assert info["room_name"] == "programme test"
+        assert info["stream_keys"] == ["***"] and info["live_event_callback_config"]["key"] == "***"
+        assert "s3cret-stream" not in fut.result() and "hmac-key-1" not in fut.result()  # issue 24 item 9
     finally:
         prog.close()
 
@@ -329,5 +340,46 @@ def test_total_frames_is_the_planned_length(library):
         while prog.next_frame() is not None:
             n += 1
         assert planned == n  # two rounds of both paragraphs with their pauses
+    finally:
+        prog.close()
+
+
+def test_the_insert_queue_is_bounded_and_clean_up_gives_its_memory_back(library):
+    """Issue 24 item 3: inserts beyond the bound are refused with MSS.20020001 before their speech
+    is made; CLEAN_UP_INSERT_COMMAND frees both their places and their memory."""
+    import gc
+    import tracemalloc
+
+    from render.errors import StateError
+    from render.programme.insert_bound import MAX_INSERTS
+
+    prog = Programme(load_room(room_dict()), library, seed=1)
+    line = "A long inserted line about the lamp, its colours, its price and when it ships. " * 3
+    try:
+        prog.next_frame()
+        gc.collect()
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        futs = [prog.submit(parse_command({"command": "INSERT_PLAY_SCRIPT", "params": {
+            "text_config": {"text": f"{line} {n}"}, "play_type": "APPEND"}})) for n in range(MAX_INSERTS + 5)]
+        for _ in range(3):
+            prog.next_frame()  # their speech is made (a preview makes it on the frame thread)
+        refused = [f.exception(timeout=1) for f in futs[MAX_INSERTS:]]
+        assert all(isinstance(e, StateError) and e.code == "MSS.20020001" and f"at most {MAX_INSERTS}" in e.message
+                   for e in refused)
+        assert all(f.result(timeout=1) == "SUCCESS" for f in futs[:MAX_INSERTS])
+        held = tracemalloc.get_traced_memory()[0] - base
+        clean = prog.submit(parse_command({"command": "CLEAN_UP_INSERT_COMMAND", "params": {}}))
+        for _ in range(3):
+            prog.next_frame()
+        assert len(json.loads(clean.result(timeout=1))["cleaned"]) == MAX_INSERTS
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0] - base
+        tracemalloc.stop()
+        assert held > 20_000_000 and after < held * 0.1, (held, after)  # their speech is gone
+        again = prog.submit(parse_command({"command": "INSERT_PLAY_SCRIPT", "params": {
+            "text_config": {"text": "Room again."}, "play_type": "APPEND"}}))
+        prog.next_frame()
+        assert again.result(timeout=1) == "SUCCESS"
     finally:
         prog.close()

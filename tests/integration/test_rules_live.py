@@ -176,6 +176,28 @@ def test_a_flood_of_comments_keeps_memory_bounded_and_frames_coming(library_fixt
         prog.close()
 
 
+def test_a_live_gives_crafted_comments_a_share_of_each_frame_and_reports_each_one(library_fixture):
+    """Issue 24 item 1: on a live, comments against a catastrophic REGEX are matched within a CPU
+    share of each frame (each costs its 20 ms CPU limit, more than five frames' share), the others
+    wait for later frames, and every one that was cut off is reported RULE_DROPPED."""
+    loaded = load_room(room_dict(interaction_rules=[
+        rule("slow", 1, [{"tag": "content", "operation": "NONE", "match": "REGEX", "value": "a+b"}],
+             {"time_window": 0, "reply_mode": "CALLBACK"})]))
+    tag = loaded.room.interaction_rules[0].hit_condition.tags[0]
+    object.__setattr__(tag, "value", "(a+)+$")  # as if validate had let it through
+    prog = Programme(loaded, library_fixture, seed=1, realtime=True)
+    try:
+        assert prog.report([ViewerEvent(1, {"user": {"name": "x"}, "content": "a" * 1500 + "!"}, k)
+                            for k in range(12)]) == 12
+        per_frame: list[int] = []
+        while sum(per_frame) < 12 and len(per_frame) < 1500:  # 1,500 frames: more than a loaded machine needs
+            per_frame.append(len(kinds(prog.next_frame().events, "RULE_DROPPED")))
+    finally:
+        prog.close()
+    assert per_frame[0] == 1 and max(per_frame) == 1  # never all twelve in one frame
+    assert sum(per_frame) == 12  # none lost: each one matched later, cut off and reported
+
+
 @pytest.fixture(scope="module")
 def library_fixture(repo_root):
     from render.assets import AssetLibrary

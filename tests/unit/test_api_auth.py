@@ -52,8 +52,9 @@ def sdk_signed(
     return dict(method=method, raw_path=path, raw_query=raw_query, headers=sent, body=req.body or b"")
 
 
-def check(req, project_id=PID, now=None, creds=CREDS):
-    return check_request(creds, project_id=project_id, now=now or datetime.now(timezone.utc), **req)
+def check(req, project_id=PID, now=None, creds=CREDS, allow_unsigned=False):
+    return check_request(creds, project_id=project_id, now=now or datetime.now(timezone.utc),
+                         allow_unsigned=allow_unsigned, **req)
 
 
 @pytest.mark.parametrize(
@@ -179,13 +180,18 @@ def test_forged_content_sha256_header_cannot_cover_a_tampered_body():
         check({**base, "headers": {**base["headers"], "x-sdk-content-sha256": "0" * 64}})
 
 
-def test_sdk_unsigned_payload_request_verifies():
+def test_sdk_unsigned_payload_request_verifies_only_when_the_server_allows_it():
     """The SDK signs a non-JSON body as X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD (that literal is
-    the canonical request's last line); such a request is accepted as the SDK signed it."""
+    the canonical request's last line). Such a body could be swapped by anyone who sees the
+    request, so it is refused unless the server allows it (issue 24 item 10); then it is accepted
+    as the SDK signed it."""
     body = b"\x00binary payload\xff"
     req = sdk_signed("POST", f"/v1/{PID}/smart-live-rooms", [], body, content_type="application/octet-stream")
     assert req["headers"]["x-sdk-content-sha256"] == "UNSIGNED-PAYLOAD"
     assert "x-sdk-content-sha256" in req["headers"]["authorization"]
-    assert check(req) == AK
+    with pytest.raises(UnauthorizedError):
+        check(req)
+    assert check(req, allow_unsigned=True) == AK
     with pytest.raises(UnauthorizedError):  # the header itself is signed: dropping it breaks the signature
-        check({**req, "headers": {k: v for k, v in req["headers"].items() if k != "x-sdk-content-sha256"}})
+        check({**req, "headers": {k: v for k, v in req["headers"].items() if k != "x-sdk-content-sha256"}},
+              allow_unsigned=True)

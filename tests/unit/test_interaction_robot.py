@@ -54,7 +54,7 @@ def llm():
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             state["requests"].append((self.path, dict(self.headers), body))
             if isinstance(state["script"], int):
-                err = json.dumps({"error": {"message": "model not loaded"}}).encode()
+                err = json.dumps(state.get("error_body") or {"error": {"message": "model not loaded"}}).encode()
                 self.send_response(state["script"])
                 self.send_header("Content-Length", str(len(err)))
                 self.end_headers()
@@ -140,6 +140,21 @@ def test_endpoint_timeout_falls_back_to_the_list(llm, tmp_path):
 def test_endpoint_error_falls_back(llm, tmp_path):
     llm["script"] = 503
     assert answer(ask("how much is it", "robot_llm"), endpoint_library(tmp_path, llm["url"])) == "It is 99 yuan."
+
+
+def test_an_endpoint_error_body_is_scrubbed_before_it_is_logged(llm, tmp_path, monkeypatch, caplog):
+    """Issue 24 item 9: an endpoint that echoes the key (or other tokens) does not put them in the log."""
+    monkeypatch.setenv("SMARTLIVE_TEST_ROBOT_KEY", "live-key-7f3a9c")
+    llm["script"] = 401
+    llm["error_body"] = {"error": {"message": "Incorrect API key provided: live-key-7f3a9c",
+                                   "hint": "Authorization: Bearer live-key-7f3a9c; your other key sk-proj-abcdef123456",
+                                   "api_key": "hunter2hunter2"}}
+    with caplog.at_level("WARNING", logger="render.interaction.robot"):
+        assert answer(ask("how much is it", "robot_llm"), endpoint_library(tmp_path, llm["url"])) == "It is 99 yuan."
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "HTTP 401" in logged and "Incorrect API key provided: ***" in logged
+    for secret in ("live-key-7f3a9c", "sk-proj-abcdef123456", "hunter2hunter2"):
+        assert secret not in logged
 
 
 def test_empty_endpoint_answer_falls_back(llm, tmp_path):

@@ -1,12 +1,12 @@
 // The smartlive API as the console calls it: X-Auth-Token, JSON in and out, errors as objects.
 const KEY = "smartlive.console";
 
-export const session = JSON.parse(localStorage.getItem(KEY) || "{}");
+export const session = JSON.parse(sessionStorage.getItem(KEY) || "{}");
 
 export function saveSession(project, token) {
   session.project = project;
   session.token = token;
-  localStorage.setItem(KEY, JSON.stringify(session));
+  sessionStorage.setItem(KEY, JSON.stringify(session));
 }
 
 export class ApiError extends Error {
