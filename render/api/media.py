@@ -5,6 +5,12 @@ will POST to (the room's live event callback, the job's interaction_callback_url
 the same policy: a room cannot make its worker post to a private address.
 
     check_room_media(room, settings, callbacks=[(field, url)])   # None, or MediaCheckError (400)
+    check_command_media(cmd, settings)                          # a live command's media (400)
+
+A room's check covers its scenes and its interaction rules (reply audios, reply layers); a
+command's covers SHOW_LAYER's layer, INSERT_PLAY_AUDIO's audio_url and the scenes or rules a
+REWRITE_* command brings: a violation is a 400 naming the field before anything reaches the
+worker. The fields are found by the one resolver, render.spec.references.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from render.api.settings import Settings
 from render.assets import AssetLibrary
 from render.errors import RenderError
 from render.spec.models import Room
-from render.spec.references import check_media
+from render.spec.references import check_refs, command_refs, media_references, rule_refs
 
 
 class MediaCheckError(RenderError):
@@ -47,11 +53,18 @@ def callback_urls(room: Room) -> list[tuple[str, str]]:
 def check_room_media(room: Room, settings: Settings, callbacks: list[tuple[str, str]] = ()) -> None:
     """Media references and callback URLs (the room's and `callbacks`) under the server's policy."""
     library = api_library(settings)
-    problems = check_media(room, library)
+    problems = check_refs(library, [*media_references(room), *rule_refs(room.interaction_rules)])
     for field, url in [*callback_urls(room), *callbacks]:
         try:
             library.check_url(url, field)
         except RenderError as e:
             problems.append(e)
+    if problems:
+        raise MediaCheckError(problems)
+
+
+def check_command_media(cmd, settings: Settings) -> None:
+    """The media a live command names (render.spec.commands.Command), under the server's policy."""
+    problems = check_refs(api_library(settings), command_refs(cmd))
     if problems:
         raise MediaCheckError(problems)
