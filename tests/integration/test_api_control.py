@@ -304,7 +304,8 @@ def test_media_in_commands_and_rules_is_held_to_the_policy_by_the_api(tmp_path):
         base = job_path(room_id, job_id)
         layer = {"layer_type": "IMAGE", "image_config": {"image_url": private}}
         refused = [
-            ({"command": "SHOW_LAYER", "params": {"layer_config": layer}}, "params.layer_config.image_config.image_url"),
+            ({"command": "SHOW_LAYER", "params": {"layer_config": layer}},
+             "params.layer_config.image_config.image_url"),
             ({"command": "INSERT_PLAY_AUDIO", "params": {"audio_url": "file:///etc/passwd"}}, "params.audio_url"),
             ({"command": "REWRITE_INTERACTION_RULES", "params": {"interaction_rules": [
                 {**rule, "trigger": {"reply_mode": "SYSTEM_REPLY", "layer_config": layer}}]}},

@@ -130,15 +130,16 @@ def test_format_and_url_messages_have_the_value(tmp_path):
 def test_a_human_layers_model_is_checked_at_validate_as_frame_resolves_it(tmp_path):
     """One resolver: the HUMAN layer's asset_id that `frame` refuses, `validate` refuses too."""
     human = {"layer_type": "HUMAN", "asset_id": "no_such_model"}
-    body = {"room_name": "r", "scene_scripts": [{"script_name": "s", "layer_config": [human],
-                                                 "shoot_scripts": [{"sequence_no": 1, "text_config": {"text": "Hi."}}]}]}
+    scene = {"script_name": "s", "layer_config": [human],
+             "shoot_scripts": [{"sequence_no": 1, "text_config": {"text": "Hi."}}]}
+    body = {"room_name": "r", "scene_scripts": [scene]}
     path = tmp_path / "human.json"
     path.write_text(json.dumps(body))
     r = run("validate", path)
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
     field = "scene_scripts[0].layer_config[0].asset_id"
-    assert r.stderr.startswith(f"MSS.10001001 Asset not found: {field}: no HUMAN_MODEL asset with id 'no_such_model'"), \
-        r.stderr
+    want = f"MSS.10001001 Asset not found: {field}: no HUMAN_MODEL asset with id 'no_such_model'"
+    assert r.stderr.startswith(want), r.stderr
     f = run("frame", "-o", tmp_path / "h.png", path)  # the render names the same field, the same way
     assert f.returncode == 2 and field in f.stderr and "MSS.10001001" in f.stderr, f.stderr
     human["asset_id"] = VOICE  # the library's model (the showcase's id): both pass
