@@ -69,7 +69,8 @@ def child(args) -> int:
     library = AssetLibrary.default(base_dir=loaded.base_dir)
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.monotonic()
-    stats = render.push.push(loaded, library, [(args.url, args.child)], duration=args.seconds, quiet=True)
+    stats = render.push.push(render.push.LiveShow(loaded, library), render.push.Delivery([(args.url, args.child)]),
+                             render.push.JobIO(quiet=True), render.push.RunControl(duration=args.seconds))
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     print(json.dumps({"frames": stats.frames, "late": stats.late_frames, "p99_ms": stats.lateness_p99 * 1000,

@@ -58,8 +58,11 @@ class ShowLayer(SpecModel):
     layer_config: SmartLayerConfig
 
 
+MAX_OUTPUTS = 5  # outputs a live streams to at once (render.outputs.switch says why)
+
+
 class RefreshOutputUrl(SpecModel):
-    output_urls: list[Annotated[str, AfterValidator(_rtmp_url)]] = Field(min_length=1)
+    output_urls: list[Annotated[str, AfterValidator(_rtmp_url)]] = Field(min_length=1, max_length=MAX_OUTPUTS)
     stream_keys: list[str] | None = None
 
     @model_validator(mode="after")
