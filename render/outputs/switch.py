@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from render.errors import OutputError, RenderError, SpecError
 from render.outputs import Output, all_given_up
-from render.spec.commands import MAX_OUTPUTS
+from render.spec.models import MAX_OUTPUTS
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from render.errors import SpecError
 from render.spec.enums import PlayType, Role
 from render.spec.load import _reason, json_path
 from render.spec.models import (
+    MAX_OUTPUTS,
     LiveExitConfig,
     LiveRoomInteractionRuleInfo,
     LiveVideoScriptInfo,
@@ -56,9 +57,6 @@ class RewriteInteractionRules(SpecModel):
 
 class ShowLayer(SpecModel):
     layer_config: SmartLayerConfig
-
-
-MAX_OUTPUTS = 5  # outputs a live streams to at once (render.outputs.switch says why)
 
 
 class RefreshOutputUrl(SpecModel):
