@@ -16,6 +16,7 @@ from render.programme import items as it
 from render.programme.core import INSERT_GAP
 from render.programme.scenes import load_scenes
 from render.spec.enums import PlayType
+from render.spec.references import layer_refs
 from render.speech import Clip
 
 SUCCESS = "SUCCESS"
@@ -67,9 +68,7 @@ def take(prog, cmd, i: int) -> str:
 
 def _remote(layer) -> bool:
     """Does a smart layer name media by http(s) URL (a download: never on the frame thread)?"""
-    refs = [layer.asset_id, getattr(layer.image_config, "image_url", None),
-            getattr(layer.video_config, "video_url", None), getattr(layer.video_config, "video_cover_url", None)]
-    return any(isinstance(r, str) and r.startswith(("http://", "https://")) for r in refs)
+    return any(r.remote for r in layer_refs(layer, "params.layer_config"))
 
 
 def _insert(prog, cmd, i: int) -> str:
