@@ -39,10 +39,12 @@ class Output(Protocol):
     for long; a network output (`remote`) connects in the background: the encoder waits (a
     bounded time) for it to be `connected` or to have failed its first attempt (`wait_ready`)."""
 
-    name: str
+    name: str  # for logs and states() (a network output's includes its stream key)
+    url: str  # where it goes, without the stream key (a secret): what outcomes report
     state: str
     failure: OutputError | None
     remote: bool
+    connections: int  # times it reached its destination (a local output: 1 once open)
 
     def check(self, settings) -> None:
         """SpecError before any work (a codec the container cannot carry, a missing folder)."""

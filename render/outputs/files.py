@@ -41,6 +41,14 @@ class LocalOutput:
     def connected(self) -> bool:
         return self.state == "WRITING"
 
+    @property
+    def url(self) -> str:
+        return self.name
+
+    @property
+    def connections(self) -> int:
+        return 1 if self.state in ("WRITING", END) else 0
+
     def never_connected(self) -> str | None:
         return None
 
