@@ -158,9 +158,9 @@ class _LivePush:
         self.fps, self.frame = self.settings.fps, 0
         self.stop_event = run.stop_event or threading.Event()
         check_count(len(delivery.pairs), "output_urls")
-        first = [self._open(url, key) for url, key in delivery.pairs]  # a bad URL or VP8 over RTMP:
-        self.switch = OutputSwitch(first, self._open, on_failed=self._refresh_failed,  # refused before any speech
-                                   stop_event=self.stop_event)
+        # a bad URL or VP8 over RTMP is refused here, before any speech is synthesized
+        first = [self._open(url, key) for url, key in delivery.pairs]
+        self.switch = OutputSwitch(first, self._open, on_failed=self._refresh_failed, stop_event=self.stop_event)
         self.sink = EventSink(io.events_out, show.loaded.room.live_event_callback_config, keep=False)
         self.say = (lambda m: None) if io.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
         self.prog = self.channel = self.view = None
