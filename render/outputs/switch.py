@@ -91,9 +91,16 @@ class OutputSwitch:
             for out in old:
                 self._encoder.remove_output(out)
             if old is fresh:
-                why = "; ".join(str(o.failure.details[0] if o.failure.details else o.failure) for o in fresh)
+                why = "; ".join(_keyless(o) for o in fresh)
                 error = OutputError(f"REFRESH_OUTPUT_URL: no new output connected ({why}); "
                                     f"the stream goes on to the previous outputs")
                 log.warning("%s", error.message)
                 self._on_failed(urls, error)
             return
+
+
+def _keyless(out: Output) -> str:
+    """Why an output failed, naming its url but not its stream key (a secret: this goes to events and logs)."""
+    f = out.failure
+    text = str(f.details[0] if f is not None and f.details else f)
+    return text.replace(out.name, out.url) if out.name != out.url else text

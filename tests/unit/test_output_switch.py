@@ -24,11 +24,15 @@ class Link(NullOutput):
 
     def __init__(self, url, key=""):
         super().__init__()
-        self.name, self.up = url, False
+        self.name, self._url, self.up = url, url, False
 
     @property
     def connected(self) -> bool:
         return self.up
+
+    @property
+    def url(self) -> str:
+        return self._url
 
 
 class FakeEncoder:
@@ -78,7 +82,8 @@ def test_a_switch_that_finds_no_output_keeps_the_old_ones_and_reports(switch):
     sw, enc, old, failed = switch
     sw.refresh(["bad1", "bad2"], ["", ""])
     a, b = enc.outputs[1:]
-    a.failure = OutputError("RTMP output bad1: gave up")
+    a.name = "bad1/secret"  # as a network output's name: its url and stream key
+    a.failure = OutputError("RTMP output bad1/secret: gave up")
     time.sleep(0.1)
     assert enc.outputs == [old, a, b]  # one may still connect
     b.failure = OutputError("RTMP output bad2: gave up")
@@ -86,6 +91,7 @@ def test_a_switch_that_finds_no_output_keeps_the_old_ones_and_reports(switch):
     assert sw.current == [old] and len(failed) == 1
     urls, err = failed[0]
     assert urls == ["bad1", "bad2"] and "no new output connected" in err.message and "bad2" in err.message
+    assert "secret" not in err.message  # stream keys are not told
     assert not sw.all_given_up()
 
 
