@@ -168,17 +168,22 @@ def media_references(room: Room) -> Iterator[MediaRef]:
 def rule_refs(rules, at: str = "interaction_rules") -> Iterator[MediaRef]:
     """Every media reference of interaction rules: reply audios, reply layers."""
     for r, rule in enumerate(rules or []):
-        trig = rule.trigger
-        if trig is None:
-            continue
-        tat = f"{at}[{r}].trigger"
-        for a, audio in enumerate(trig.reply_audios or []):
-            if audio.audio_url:
-                yield MediaRef(f"{tat}.reply_audios[{a}].audio_url", audio.audio_url, "AUDIO")
-        for name in ("layer_config", "extra_layer_config"):
-            layer = getattr(trig, name)
-            if layer is not None:
-                yield from layer_refs(layer, f"{tat}.{name}")
+        yield from one_rule_refs(rule, f"{at}[{r}]")
+
+
+def one_rule_refs(rule, at: str) -> Iterator[MediaRef]:
+    """The media references of one interaction rule (`at` is its path)."""
+    trig = rule.trigger
+    if trig is None:
+        return
+    tat = f"{at}.trigger"
+    for a, audio in enumerate(trig.reply_audios or []):
+        if audio.audio_url:
+            yield MediaRef(f"{tat}.reply_audios[{a}].audio_url", audio.audio_url, "AUDIO")
+    for name in ("layer_config", "extra_layer_config"):
+        layer = getattr(trig, name)
+        if layer is not None:
+            yield from layer_refs(layer, f"{tat}.{name}")
 
 
 def command_refs(cmd) -> Iterator[MediaRef]:

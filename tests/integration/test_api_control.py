@@ -289,8 +289,8 @@ def test_restart_fails_running_jobs_at_the_last_heartbeat_and_removes_their_fold
 
 
 def test_media_in_commands_and_rules_is_held_to_the_policy_by_the_api(tmp_path):
-    """SHOW_LAYER, INSERT_PLAY_AUDIO, REWRITE_* and a room's rules: a reference the media policy
-    refuses is a 400 naming the field, and the worker never sees the command."""
+    """SHOW_LAYER, INSERT_PLAY_AUDIO, REWRITE_*, a room's rules and a rule group's: a reference the
+    media policy refuses is a 400 naming the field, and the worker never sees the command."""
     private = "http://127.0.0.1:9/a.png"
     with ApiServer(settings(tmp_path)) as srv, api(srv) as c:
         rule = {"rule_name": "gift", "event_type": 3,
@@ -298,6 +298,15 @@ def test_media_in_commands_and_rules_is_held_to_the_policy_by_the_api(tmp_path):
         r = c.post("/smart-live-rooms", json={**ROOM, "interaction_rules": [rule]})
         assert r.status_code == 400 and r.json()["error_code"] == "MSS.00000003", r.text
         assert "interaction_rules[0].trigger.reply_audios[0].audio_url: /etc/passwd" in r.json()["error_msg"]
+
+        groups = "/smart-live-interaction-rule-groups"
+        r = c.post(groups, json={"group_name": "g", "interaction_rules": [rule]})
+        assert r.status_code == 400 and r.json()["error_code"] == "MSS.00000003", r.text
+        assert "interaction_rules[0].trigger.reply_audios[0].audio_url: /etc/passwd" in r.json()["error_msg"]
+        group_id = c.post(groups, json={"group_name": "g", "interaction_rules": []}).json()["group_id"]
+        r = c.post(f"{groups}/{group_id}/rules", json=rule)
+        assert r.status_code == 400 and "(body).trigger.reply_audios[0].audio_url" in r.json()["error_msg"], r.text
+        assert c.get(f"{groups}/{group_id}").json()["interaction_rules"] == []  # nothing stored
 
         room_id, job_id, _ = start(c)
         until_live(c, room_id, job_id)
