@@ -53,6 +53,7 @@ def child(args) -> int:
     """One pusher: push the endless room to args.url/args.child, print its figures as JSON."""
     from quality import parse_sets
 
+    import render.encode
     import render.live
     import render.push
     from render.assets import AssetLibrary
@@ -60,7 +61,7 @@ def child(args) -> int:
     from render.spec import load_room
 
     fix_malloc_threshold()  # as `smartlive push` does
-    render.push.LIVE = render.push.LIVE.with_options(**parse_sets(args.set))
+    render.encode.LIVE = render.encode.LIVE.with_options(**parse_sets(args.set))  # live_profile() answers it
     if args.lead is not None:
         render.live.LEAD_FRAMES = args.lead
     if args.queue is not None:

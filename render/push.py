@@ -23,7 +23,7 @@ from pathlib import Path
 
 from render.assets import AssetLibrary
 from render.callbacks import EventSink
-from render.encode import LIVE
+from render.encode import live_profile
 from render.errors import OutputError, RenderError, SpecError
 from render.live import LiveStats, run_live
 from render.outputs import all_given_up, open_output
@@ -154,7 +154,8 @@ class _LivePush:
         if not show.loaded.room.scene_scripts:
             raise SpecError("scene_scripts: the room has no scene to render")
         self.show, self.delivery, self.io, self.runc = show, delivery, io, run
-        self.settings = dataclasses.replace(encode_settings(show.loaded), profile=LIVE)
+        profile = live_profile((show.loaded.room.model_extra or {}).get("encode_profile"))  # live or low-latency
+        self.settings = dataclasses.replace(encode_settings(show.loaded), profile=profile)
         self.fps, self.frame = self.settings.fps, 0
         self.stop_event = run.stop_event or threading.Event()
         check_count(len(delivery.pairs), "output_urls")
