@@ -270,6 +270,7 @@ def _result(control_dir, state: str, error, stats, outputs) -> None:
 
     try:
         write_result(Path(control_dir) / RESULT, state=state, error=error,
-                     frames=stats.frames if stats else 0, outputs=outputs)
+                     frames=stats.frames if stats else 0, outputs=outputs,
+                     late_frames=stats.late_frames if stats else 0)
     except OSError as e:
         log.warning("result file in %s: %s", control_dir, e)

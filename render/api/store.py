@@ -282,10 +282,10 @@ class Store:
             )
         )
 
-    def fail_orphans(self, down_at: float | None = None) -> list[str]:
+    def fail_orphans(self, down_at: float | None = None, keep=()) -> list[str]:
         """Jobs a previous server left WAITING/PROCESSING (it died at `down_at`, epoch s, if
-        known): FAILED, ended then. Returns their ids."""
-        ids = [r["job_id"] for r in self.active_jobs()]
+        known), but those in `keep` (attached again): FAILED, ended then. Returns their ids."""
+        ids = [r["job_id"] for r in self.active_jobs() if r["job_id"] not in keep]
         when = f" at {iso(down_at)}" if down_at else ""
         for job_id in ids:
             self.end_job(

@@ -97,9 +97,9 @@ def output_result(out: Output | dict) -> dict:
 
 
 def write_result(path: str | Path, *, state: str, error: RenderError | tuple[str, str] | None = None,
-                 frames: int = 0, outputs=()) -> None:
+                 frames: int = 0, outputs=(), late_frames: int = 0) -> None:
     """The worker's outcome as JSON, written atomically: {state, error_code, error_msg, frames,
-    outputs: [{url, state, connections, failure}]}. state: SUCCEED | FAILED | CANCELED."""
+    late_frames, outputs: [{url, state, connections, failure}]}. state: SUCCEED | FAILED | CANCELED."""
     if isinstance(error, RenderError):
         error = (error.code, error.message)
     data = {
@@ -107,6 +107,7 @@ def write_result(path: str | Path, *, state: str, error: RenderError | tuple[str
         "error_code": error[0] if error else None,
         "error_msg": error[1] if error else None,
         "frames": frames,
+        "late_frames": late_frames,
         "outputs": [output_result(o) for o in outputs],
     }
     path = Path(path)
