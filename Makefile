@@ -82,6 +82,7 @@ bench: setup $(CLUSTER_STAMP)
 
 lint: setup
 	$(BIN)/ruff check render tests bench tools
+	$(BIN)/mypy
 
 clean:
 	rm -rf out bench/.ref .pytest_cache

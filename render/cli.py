@@ -75,6 +75,7 @@ def cmd_validate(args) -> int:
     opened as the render opens it; warnings for what would draw badly or rules that cannot fire."""
     from render.errors import SpecError
     from render.interaction.lint import robot_errors
+    from render.media import open_media
     from render.spec import load_room
     from render.spec.references import check_media
 
@@ -90,7 +91,7 @@ def cmd_validate(args) -> int:
     warnings = []
     if loaded is not None:
         library = _library(args, loaded)
-        problems += check_media(loaded.room, library, open_files=True) + robot_errors(loaded.room, library)
+        problems += check_media(loaded.room, library, open_media=open_media) + robot_errors(loaded.room, library)
         warnings = _warnings(loaded) if not problems else loaded.warnings
     if args.json:
         body = ({"valid": True, "warnings": warnings} if not problems else
@@ -352,11 +353,12 @@ def _failed_result(args, err) -> None:
     """A job worker (--control) that failed before its push wrote an outcome: the API reads this."""
     if getattr(args, "control", None):
         from render.control.worker import RESULT, write_result
+        from render.spec.enums import JobState
 
         path = Path(args.control) / RESULT
         if not path.exists():
             try:
-                write_result(path, state="FAILED", error=err)
+                write_result(path, state=JobState.FAILED, error=err)
             except OSError:
                 pass
 

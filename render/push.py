@@ -30,6 +30,7 @@ from render.outputs import all_given_up, open_output
 from render.outputs.switch import OutputSwitch, check_count
 from render.preview import encode_settings
 from render.spec import LoadedRoom
+from render.spec.enums import JobState
 
 log = logging.getLogger(__name__)
 
@@ -205,10 +206,10 @@ class _LivePush:
             never = [why for o in outputs if (why := o.never_connected())]
             if never:  # whatever --duration: a stream nobody received is a failure, said as one
                 raise OutputError(details=never)
-            _result(self.io.control_dir, "SUCCEED", None, stats, outputs)
+            _result(self.io.control_dir, JobState.SUCCEED, None, stats, outputs)
             return stats
         except RenderError as e:
-            _result(self.io.control_dir, "FAILED", e, stats, self.switch.current)
+            _result(self.io.control_dir, JobState.FAILED, e, stats, self.switch.current)
             raise
         finally:
             self.stop_event.set()  # ends the watcher, whatever happened
@@ -262,7 +263,7 @@ class _LivePush:
         return frame.picture, frame.audio
 
 
-def _result(control_dir, state: str, error, stats, outputs) -> None:
+def _result(control_dir, state: JobState, error, stats, outputs) -> None:
     """A job worker's outcome, as structured data the API reads (not its stderr)."""
     if control_dir is None:
         return

@@ -55,6 +55,7 @@ from render.runners import make_runner
 from render.runners.base import JobHandle
 from render.runners.local import private_dir, strip_secrets
 from render.spec import validate_room
+from render.spec.enums import JobState
 
 OVERRIDES = (  # the start body's fields (api-family.md), each replacing the room's own
     "video_config",
@@ -107,17 +108,17 @@ def exception_wait(spec: dict, default_minutes: int, minute: float) -> float | N
     return float(minutes) * minute if isinstance(minutes, (int, float)) and minutes > 0 else None
 
 
-def outcome(result: dict) -> tuple[str, tuple[str, str] | None]:
+def outcome(result: dict) -> tuple[JobState, tuple[str, str] | None]:
     """The job's end state from the worker's result.json: its own FAILED, or FAILED when none of
     its outputs ever connected, else SUCCEED."""
-    if result.get("state") == "FAILED":
-        return "FAILED", (result.get("error_code") or "MSS.00000004",
+    if result.get("state") == JobState.FAILED:
+        return JobState.FAILED, (result.get("error_code") or "MSS.00000004",
                           result.get("error_msg") or "Internal Error: the live push failed")
     outputs = [o for o in result.get("outputs") or [] if isinstance(o, dict)]
     if outputs and not any(o.get("connections") for o in outputs):
         why = "; ".join(f"{o.get('url')}: {o.get('failure') or o.get('state')}" for o in outputs)
-        return "FAILED", ("MSS.00000004", f"Internal Error: no output ever connected ({why})"[:2000])
-    return "SUCCEED", None
+        return JobState.FAILED, ("MSS.00000004", f"Internal Error: no output ever connected ({why})"[:2000])
+    return JobState.SUCCEED, None
 
 
 def error_from_stderr(text: str, returncode: int) -> tuple[str, str]:
@@ -245,7 +246,7 @@ class JobRunner:
         if handle is None:
             return
         worker = self._worker(job, handle, folder, spec)
-        worker.placed = job["state"] == "PROCESSING"
+        worker.placed = job["state"] == JobState.PROCESSING
         self._workers[job["job_id"]] = worker
         log.info("job %s: re-attached its worker %s", job["job_id"], handle.where)
 
@@ -316,13 +317,13 @@ class JobRunner:
     def stop_job(self, project_id: str, room_id: str, job_id: str) -> None:
         with self._lock:
             job = self.store.get_job(project_id, room_id, job_id)
-            if job["state"] not in ("WAITING", "PROCESSING"):
+            if job["state"] not in (JobState.WAITING, JobState.PROCESSING):
                 raise StateError(
                     f"job_id: job {job_id} is {job['state']}; only a WAITING or PROCESSING job can be stopped"
                 )
             if job_id in self._queue:
                 self._queue.remove(job_id)
-                self._finish_unspawned(job, "CANCELED")
+                self._finish_unspawned(job, JobState.CANCELED)
                 return
             worker = self._workers.get(job_id)
             if worker is None:
@@ -366,7 +367,7 @@ class JobRunner:
             queued, self._queue = self._queue, []
             for job_id in queued:
                 job = self.store.job(job_id)
-                if job is not None and job["state"] == "WAITING":
+                if job is not None and job["state"] == JobState.WAITING:
                     self._spawn(job)
 
     def _spawn(self, job: dict) -> None:
@@ -379,7 +380,7 @@ class JobRunner:
         except OSError as e:
             shutil.rmtree(folder, ignore_errors=True)
             self._finish_unspawned(
-                job, "FAILED", ("MSS.00000004", (f"Internal Error: cannot start the live push worker ({e})"))
+                job, JobState.FAILED, ("MSS.00000004", (f"Internal Error: cannot start the live push worker ({e})"))
             )
             return
         worker = self._worker(job, handle, folder, spec)
@@ -408,7 +409,7 @@ class JobRunner:
         if worker.placed or not worker.proc.placed():
             return
         worker.placed, worker.spawned_at = True, time.monotonic()
-        self.store.set_job(worker.job_id, state="PROCESSING", started=time.time(), pid=worker.proc.pid)
+        self.store.set_job(worker.job_id, state=JobState.PROCESSING, started=time.time(), pid=worker.proc.pid)
         log.info("job %s: worker pid %s started%s", worker.job_id, worker.proc.pid,
                  f" {worker.proc.where}" if worker.proc.where else "")
 
@@ -478,22 +479,22 @@ class JobRunner:
         result = read_result(worker.folder / RESULT)
         fault = worker.proc.fault()  # the runner lost it (its actor or node died): the most precise reason
         if fault is not None and not worker.stop_requested:
-            state, error = "FAILED", fault
+            state, error = JobState.FAILED, fault
         elif worker.reason is not None:
-            state, error = "FAILED", worker.reason
+            state, error = JobState.FAILED, worker.reason
         elif worker.stop_requested and worker.term_sent_at is not None and (rc in STOPPED_EXITS or fault):
-            state, error = "CANCELED", None
+            state, error = JobState.CANCELED, None
         elif fault is not None:
-            state, error = "FAILED", fault
+            state, error = JobState.FAILED, fault
         elif result is not None:
             state, error = outcome(result)
         elif rc == 0 and worker.outputs and not worker.ever_connected:
             states = ", ".join(f"{k.rsplit('/', 1)[0]} {v}" for k, v in dict(worker.outputs).items())
-            state, error = "FAILED", ("MSS.00000004", f"Internal Error: no output ever connected ({states})")
+            state, error = JobState.FAILED, ("MSS.00000004", f"Internal Error: no output ever connected ({states})")
         elif rc == 0:
-            state, error = "SUCCEED", None
+            state, error = JobState.SUCCEED, None
         else:
-            state, error = "FAILED", error_from_stderr(text, rc)
+            state, error = JobState.FAILED, error_from_stderr(text, rc)
         if error:
             error = (error[0], mask_keys(error[1], worker.spec or {}))
         self.store.end_job(worker.job_id, state, *(error or (None, None)))
@@ -502,7 +503,7 @@ class JobRunner:
         shutil.rmtree(worker.folder, ignore_errors=True)
         self._drop_temp_room(worker.project_id, worker.room_id, worker.room_type)
 
-    def _finish_unspawned(self, job: dict, state: str, error: tuple[str, str] | None = None) -> None:
+    def _finish_unspawned(self, job: dict, state: JobState, error: tuple[str, str] | None = None) -> None:
         self.store.end_job(job["job_id"], state, *(error or (None, None)))
         self._drop_temp_room(job["project_id"], job["room_id"], job["room_type"])
 
@@ -524,7 +525,7 @@ class JobRunner:
                 if job is not None:
                     self._finish_unspawned(
                         job,
-                        "FAILED",
+                        JobState.FAILED,
                         ("MSS.00000004", ("Internal Error: the server shut down before the job started")),
                     )
             self._queue = []

@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from render.errors import NotFoundError
+from render.spec.enums import JobState
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rooms (
@@ -264,7 +265,7 @@ class Store:
     def end_job(
         self,
         job_id: str,
-        state: str,
+        state: JobState,
         error_code: str | None = None,
         error_msg: str | None = None,
         only_if_active: bool = True,
@@ -290,7 +291,7 @@ class Store:
         for job_id in ids:
             self.end_job(
                 job_id,
-                "FAILED",
+                JobState.FAILED,
                 "MSS.00000004",
                 f"Internal Error: the server stopped{when} while this job was running",
                 ended=down_at,

@@ -5,7 +5,7 @@ structured outcome the server reads when the worker ends.
     sink.subscribe(ch.emit)                      # event lines go to the server too
     ch.attach(prog)                              # once frames flow: commands, events, inserts served
     ...
-    write_result(control_dir / RESULT, state="SUCCEED", frames=n, outputs=outputs)
+    write_result(control_dir / RESULT, state=JobState.SUCCEED, frames=n, outputs=outputs)
     ch.close()
 
 Ops (render.control.channel carries them):
@@ -26,6 +26,7 @@ from render.control.channel import Listener
 from render.errors import InternalError, RenderError, SpecError, StateError
 from render.outputs import Output
 from render.spec.commands import parse_command
+from render.spec.enums import JobState
 from render.spec.live_events import parse_report
 
 SOCKET = "control.sock"
@@ -96,7 +97,7 @@ def output_result(out: Output | dict) -> dict:
             "failure": out.failure.message if out.failure is not None else None}
 
 
-def write_result(path: str | Path, *, state: str, error: RenderError | tuple[str, str] | None = None,
+def write_result(path: str | Path, *, state: JobState, error: RenderError | tuple[str, str] | None = None,
                  frames: int = 0, outputs=(), late_frames: int = 0) -> None:
     """The worker's outcome as JSON, written atomically: {state, error_code, error_msg, frames,
     late_frames, outputs: [{url, state, connections, failure}]}. state: SUCCEED | FAILED | CANCELED."""

@@ -7,7 +7,7 @@ from PIL import Image, UnidentifiedImageError
 
 from render.errors import CorruptFileError
 from render.layers.geometry import checked, fit, layer_size
-from render.spec.references import image_ref, resolve
+from render.spec.references import image_ref, needed, resolve
 
 
 def load_image(path: Path, field: str) -> Image.Image:
@@ -23,7 +23,7 @@ def load_image(path: Path, field: str) -> Image.Image:
 
 def image_layer(layer, prefix: str, library, view) -> tuple[Image.Image, int, int]:
     """(RGBA picture at output scale, x, y) of an IMAGE layer."""
-    ref = image_ref(layer, prefix)
+    ref = needed(image_ref(layer, prefix), prefix)
     img = load_image(resolve(library, ref), ref.field)
     w, h = layer_size(layer.size, img.size)
     pos = layer.position

@@ -15,7 +15,7 @@ import numpy as np
 
 from render.errors import CorruptFileError, MediaFileError
 from render.layers.planes import Sprite, _Run, planes
-from render.spec.references import cover_ref, resolve, video_ref
+from render.spec.references import cover_ref, needed, resolve, video_ref
 
 CACHE_BYTES = 256 * 1024 * 1024
 _AV_ERRORS = (av.error.FFmpegError, OSError, ValueError, IndexError, StopIteration)
@@ -194,7 +194,7 @@ def video_layer(lay, prefix: str, library, view, fps: int, *, loop_count: int | 
     from render.layers.image import load_image
 
     vcfg = lay.video_config
-    ref = video_ref(lay, prefix)
+    ref = needed(video_ref(lay, prefix), prefix)
     path, field = resolve(library, ref), ref.field
     w, h = layer_size(lay.size, probe_size(path, field))
     pos = lay.position

@@ -40,11 +40,17 @@ class Output(Protocol):
     bounded time) for it to be `connected` or to have failed its first attempt (`wait_ready`)."""
 
     name: str  # for logs and states() (a network output's includes its stream key)
-    url: str  # where it goes, without the stream key (a secret): what outcomes report
     state: str
     failure: OutputError | None
     remote: bool
-    connections: int  # times it reached its destination (a local output: 1 once open)
+
+    @property
+    def url(self) -> str:
+        """Where it goes, without the stream key (a secret): what outcomes report."""
+
+    @property
+    def connections(self) -> int:
+        """Times it reached its destination (a local output: 1 once open)."""
 
     def check(self, settings) -> None:
         """SpecError before any work (a codec the container cannot carry, a missing folder)."""

@@ -29,6 +29,7 @@ class LocalOutput:
     once, it is `connected` while writing, it never needs a keyframe to join."""
 
     remote = False
+    name: str
     state: str
 
     def join_late(self) -> None:
@@ -90,8 +91,10 @@ class FileOutput(LocalOutput):
         self.state = "WRITING"
 
     def send(self, pkt) -> None:
+        container = self._container
+        assert container is not None, "send() before start()"
         try:
-            self._container.mux_one(pkt.to_av(self._streams[pkt.kind]))
+            container.mux_one(pkt.to_av(self._streams[pkt.kind]))
         except (av.FFmpegError, OSError) as e:
             self.failure = OutputError(f"{self.path}: write failed: {e}")
             raise self.failure from e
@@ -102,6 +105,7 @@ class FileOutput(LocalOutput):
         try:
             self._container.close()
             self._container = None
+            assert self._tmp is not None
             os.replace(self._tmp, self.path)
             self._tmp = None
             self.state = END

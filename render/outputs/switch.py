@@ -74,9 +74,10 @@ class OutputSwitch:
             encoder.remove_output(out)
         for out in fresh:
             encoder.add_output(out)
-        threading.Thread(target=self._settle, args=(rnd, fresh, urls), name="output switch", daemon=True).start()
+        threading.Thread(target=self._settle, args=(encoder, rnd, fresh, urls), name="output switch",
+                         daemon=True).start()
 
-    def _settle(self, rnd: int, fresh: list[Output], urls: list[str]) -> None:
+    def _settle(self, encoder, rnd: int, fresh: list[Output], urls: list[str]) -> None:
         """Wait for the first new output to connect (switch), or for all of them to give up (keep the old)."""
         while not self._stop.wait(self._poll):
             with self._lock:
@@ -89,7 +90,7 @@ class OutputSwitch:
                 else:
                     continue
             for out in old:
-                self._encoder.remove_output(out)
+                encoder.remove_output(out)
             if old is fresh:
                 why = "; ".join(_keyless(o) for o in fresh)
                 error = OutputError(f"REFRESH_OUTPUT_URL: no new output connected ({why}); "

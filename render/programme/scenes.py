@@ -14,7 +14,7 @@ from render.compose import SceneCompositor
 from render.plan import paragraphs_in_order, policy_of
 from render.programme.items import Track
 from render.spec.models import LiveVideoScriptInfo, PlayMode, Room
-from render.spec.references import audio_ref, resolve, scene_sounds, subtitle_ref
+from render.spec.references import audio_ref, needed, resolve, scene_sounds, subtitle_ref
 from render.speech import Clip, recorded, speak
 from render.speech.pose import Pose
 
@@ -43,14 +43,14 @@ class SceneState:
 
 def load_clip(room: Room, library: AssetLibrary, s: int, p: int, scene: LiveVideoScriptInfo | None = None) -> Clip:
     """The sound of one paragraph: TTS of its text, or its recorded audio (play_mode AUDIO)."""
-    scene = scene or room.scene_scripts[s]
+    scene = scene or (room.scene_scripts or [])[s]
     para = scene.shoot_scripts[p]
     at = f"scene_scripts[{s}].shoot_scripts[{p}]"
     audio = para.audio_config
     use_audio = audio is not None and (audio.audio_url or audio.asset_id) and (
         policy_of(room).play_mode == PlayMode.AUDIO or para.text_config is None)
     if use_audio:
-        path = resolve(library, audio_ref(audio, f"{at}.audio_config"))
+        path = resolve(library, needed(audio_ref(audio, f"{at}.audio_config"), f"{at}.audio_config"))
         sub = subtitle_ref(audio, f"{at}.audio_config")
         srt = resolve(library, sub) if sub is not None else None
         return recorded(path, srt, srt_name=f"{sub.field} ({sub.ref})" if sub is not None else None)

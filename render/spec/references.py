@@ -11,12 +11,12 @@ the API's media policy all go through here, so they cannot disagree on what a fi
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from render.errors import RenderError
+from render.errors import RenderError, SpecError
 from render.spec.models import BackgroundType, Room
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def layer_refs(layer, at: str) -> Iterator[MediaRef]:
 def scene_sounds(room: Room, s: int) -> Iterator[tuple[MediaRef, int | None]]:
     """(reference, loops) of what sounds under scene s while it shows: its AUDIO and VIDEO
     backgrounds (looping) and its VIDEO layers (loop_count times, or looping)."""
-    scene = room.scene_scripts[s]
+    scene = (room.scene_scripts or [])[s]
     for b, bg in enumerate(scene.background_config or []):
         found = background_ref(bg, f"scene_scripts[{s}].background_config[{b}]")
         if found and found.kind in ("AUDIO", "VIDEO"):
@@ -202,6 +202,13 @@ def command_refs(cmd) -> Iterator[MediaRef]:
 
 # ---- from reference to file -----------------------------------------------------------------
 
+def needed(r: MediaRef | None, at: str) -> MediaRef:
+    """A reference the model guarantees (its validators demand one); SpecError naming `at` if absent."""
+    if r is None:
+        raise SpecError(f"{at}: no media reference")
+    return r
+
+
 def resolve(library: AssetLibrary, r: MediaRef) -> Path:
     """The readable local file of a reference (downloaded when http(s)), under the library's
     media policy; AssetNotFoundError / MediaFileError / SpecError naming the field."""
@@ -213,13 +220,13 @@ def resolve_asset(library: AssetLibrary, r: MediaRef) -> Asset:
     return library.asset(r.ref, r.kind, r.field)
 
 
-def check_refs(library: AssetLibrary, refs: Iterable[MediaRef], *, open_files: bool = False) -> list[RenderError]:
+def check_refs(library: AssetLibrary, refs: Iterable[MediaRef], *,
+               open_media: Callable[[Path, str, str], None] | None = None) -> list[RenderError]:
     """One error per reference that does not resolve under the library's media policy, each
     naming its field. http(s) URLs are checked against the policy (resolved, not contacted);
-    `open_files` also downloads them and opens every file with the renderer's own loader
-    (render.media.open_media)."""
-    from render.media import open_media
-
+    given `open_media(path, kind, field)` (the renderer's own loaders: render.media.open_media,
+    passed in by the caller, a layer above), they are also downloaded and every file is opened."""
+    open_files = open_media is not None
     problems = []
     for r in refs:
         try:
@@ -230,13 +237,14 @@ def check_refs(library: AssetLibrary, refs: Iterable[MediaRef], *, open_files: b
                 path = resolve_asset(library, r).path
             else:
                 path = resolve(library, r)
-            if open_files and path is not None and r.kind != "VOICE":
+            if open_media is not None and path is not None and r.kind != "VOICE":
                 open_media(path, r.kind, r.field)
         except RenderError as e:
             problems.append(e)
     return problems
 
 
-def check_media(room: Room, library: AssetLibrary, *, open_files: bool = False) -> list[RenderError]:
+def check_media(room: Room, library: AssetLibrary, *,
+                open_media: Callable[[Path, str, str], None] | None = None) -> list[RenderError]:
     """Every media reference of a room resolved (see check_refs)."""
-    return check_refs(library, media_references(room), open_files=open_files)
+    return check_refs(library, media_references(room), open_media=open_media)
