@@ -1,7 +1,7 @@
 """The one resolver of media references: which field of a room, a layer, a paragraph, a rule or a
 command names which media, and how that reference becomes a file (or an asset).
 
-Validation (`check_media`), the layer builders, the scene's sounds, the programme's inserts and
+Validation (`check_media`), the layer builders (scene and smart layers), the scene's sounds and
 the API's media policy all go through here, so they cannot disagree on what a field means:
 
     ref = image_ref(layer, "scene_scripts[0].layer_config[2]")   # MediaRef(field, ref, kind) | None
