@@ -35,7 +35,7 @@ def bench_encode(frame, w: int, h: int, frames: int, fps: int = 25) -> float:
     import numpy as np
 
     from render.encode import Encoder, EncodeSettings
-    from render.sinks import NullOutput
+    from render.outputs.files import NullOutput
 
     silence = np.zeros(48000 // fps, np.float32)
     t0 = time.perf_counter()

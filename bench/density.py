@@ -53,6 +53,7 @@ def child(args) -> int:
     """One pusher: push the endless room to args.url/args.child, print its figures as JSON."""
     from quality import parse_sets
 
+    import render.encode
     import render.live
     import render.push
     from render.assets import AssetLibrary
@@ -60,7 +61,7 @@ def child(args) -> int:
     from render.spec import load_room
 
     fix_malloc_threshold()  # as `smartlive push` does
-    render.push.LIVE = render.push.LIVE.with_options(**parse_sets(args.set))
+    render.encode.LIVE = render.encode.LIVE.with_options(**parse_sets(args.set))  # live_profile() answers it
     if args.lead is not None:
         render.live.LEAD_FRAMES = args.lead
     if args.queue is not None:
@@ -69,7 +70,8 @@ def child(args) -> int:
     library = AssetLibrary.default(base_dir=loaded.base_dir)
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.monotonic()
-    stats = render.push.push(loaded, library, [(args.url, args.child)], duration=args.seconds, quiet=True)
+    stats = render.push.push(render.push.LiveShow(loaded, library), render.push.Delivery([(args.url, args.child)]),
+                             render.push.JobIO(quiet=True), render.push.RunControl(duration=args.seconds))
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     print(json.dumps({"frames": stats.frames, "late": stats.late_frames, "p99_ms": stats.lateness_p99 * 1000,

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from render.encode import Encoder, EncodeSettings  # noqa: E402
-from render.sinks import FileOutput, NullOutput  # noqa: E402
+from render.outputs.files import FileOutput, NullOutput  # noqa: E402
 
 REFERENCE = Path(os.environ.get("FFMPEG_REFERENCE", ROOT.parent / "shared/bench/ffmpeg-reference.sh"))
 W, H, FPS, SPF = 1080, 1920, 25, 1920

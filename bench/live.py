@@ -30,7 +30,7 @@ from rtmp_server import RtmpServer, missing  # noqa: E402
 
 from render.assets import AssetLibrary  # noqa: E402
 from render.memory import fix_malloc_threshold  # noqa: E402
-from render.push import push  # noqa: E402
+from render.push import Delivery, JobIO, LiveShow, RunControl, push  # noqa: E402
 from render.spec import load_room  # noqa: E402
 
 
@@ -57,7 +57,8 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp, RtmpServer(Path(tmp)) as srv:
         c0, t0 = cpu_seconds(), time.monotonic()
-        stats = push(loaded, library, [(srv.url, "bench")], duration=args.seconds, quiet=True)
+        stats = push(LiveShow(loaded, library), Delivery([(srv.url, "bench")]), JobIO(quiet=True),
+                     RunControl(duration=args.seconds))
         cpu, wall = cpu_seconds() - c0, time.monotonic() - t0
     stream_s = stats.frames / 25
     late_share = stats.late_frames / max(1, stats.frames)

@@ -31,6 +31,7 @@ from preview import build_reference  # noqa: E402
 
 from render.assets import AssetLibrary  # noqa: E402
 from render.encode import FILE, PROFILES, Encoder, EncodeSettings  # noqa: E402
+from render.outputs.files import LocalOutput  # noqa: E402
 from render.preview import encode_settings  # noqa: E402
 from render.spec import load_room  # noqa: E402
 
@@ -63,7 +64,7 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
     return float(m.mean())
 
 
-class CompareOutput:
+class CompareOutput(LocalOutput):
     """An encoder output that decodes every video packet at once and compares it with the
     source frame of the same index (then forgets the source): per-frame PSNR, SSIM, bytes,
     keyframe flag, and the encoder's delay in frames."""

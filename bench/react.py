@@ -37,7 +37,7 @@ from rtmp_server import RtmpServer, missing  # noqa: E402
 
 from render.assets import AssetLibrary  # noqa: E402
 from render.memory import fix_malloc_threshold  # noqa: E402
-from render.push import push  # noqa: E402
+from render.push import Delivery, JobIO, LiveShow, RunControl, push  # noqa: E402
 from render.spec import load_room  # noqa: E402
 from render.spec.commands import parse_command  # noqa: E402
 
@@ -120,8 +120,8 @@ def on_the_wire(room_path: Path, n: int) -> dict:
         state["url"] = srv.url
         t = threading.Thread(target=driver, daemon=True)
         t.start()
-        push(loaded, library, [(srv.url, "wire")], seed=1, stop_event=stop, quiet=True,
-             on_programme=lambda prog, sink: state.__setitem__("prog", prog))
+        push(LiveShow(loaded, library, seed=1), Delivery([(srv.url, "wire")]), JobIO(quiet=True),
+             RunControl(stop_event=stop, on_programme=lambda prog, sink: state.__setitem__("prog", prog)))
     out = {}
     for kind, values in waits.items():
         if not values:
@@ -227,8 +227,8 @@ def main() -> int:
     with RtmpServer(Path(__import__("tempfile").mkdtemp(prefix="react-"))) as srv:
         t = threading.Thread(target=driver, daemon=True)
         t.start()
-        stats = push(loaded, library, [(srv.url, "react")], seed=1, stop_event=stop, quiet=True,
-                     on_programme=on_programme, on_pushed=on_pushed)
+        stats = push(LiveShow(loaded, library, seed=1), Delivery([(srv.url, "react")]), JobIO(quiet=True),
+                     RunControl(stop_event=stop, on_programme=on_programme, on_pushed=on_pushed))
         result["late_frames"] = stats.late_frames
     fps = loaded.room.video_config.fps if loaded.room.video_config and loaded.room.video_config.frame_rate else 25
     by_kind: dict[str, list[float]] = {"PLAY_NOW": [], "SHOW_LAYER": []}

@@ -29,7 +29,7 @@ from rtmp_server import RtmpServer, missing  # noqa: E402
 
 from render.assets import AssetLibrary  # noqa: E402
 from render.memory import fix_malloc_threshold  # noqa: E402
-from render.push import push  # noqa: E402
+from render.push import Delivery, JobIO, LiveShow, RunControl, push  # noqa: E402
 from render.spec import load_room  # noqa: E402
 from render.spec.live_events import ViewerEvent  # noqa: E402
 
@@ -100,8 +100,8 @@ def main() -> int:
 
     with RtmpServer(Path(tempfile.mkdtemp(prefix="flood-"))) as srv:
         threading.Thread(target=driver, daemon=True).start()
-        stats = push(loaded, library, [(srv.url, "flood")], seed=1, stop_event=stop, quiet=True,
-                     on_programme=on_programme, on_pushed=on_pushed)
+        stats = push(LiveShow(loaded, library, seed=1), Delivery([(srv.url, "flood")]), JobIO(quiet=True),
+                     RunControl(stop_event=stop, on_programme=on_programme, on_pushed=on_pushed))
     result = {"budget": not args.no_budget, "rate": args.rate, "seconds": args.seconds, "taken": taken,
               "refused": refused, "rule_dropped": drops[0], "late_frames_total": stats.late_frames}
     for name, (a, b) in phases.items():

@@ -44,7 +44,7 @@ from rtmp_server import RtmpServer, missing  # noqa: E402
 
 from render.assets import AssetLibrary  # noqa: E402
 from render.memory import fix_malloc_threshold  # noqa: E402
-from render.push import push  # noqa: E402
+from render.push import Delivery, JobIO, LiveShow, RunControl, push  # noqa: E402
 from render.spec import load_room  # noqa: E402
 from render.spec.commands import parse_command  # noqa: E402
 from render.spec.live_events import ViewerEvent  # noqa: E402
@@ -224,8 +224,8 @@ def main() -> int:
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp, RtmpServer(Path(tmp)) as srv:
         threading.Thread(target=driver, args=(srv,), daemon=True).start()
-        stats = push(loaded, library, [(srv.url, state["key"])], seed=1, stop_event=stop, quiet=True,
-                     on_programme=on_programme, on_pushed=on_pushed, max_retries=100)
+        stats = push(LiveShow(loaded, library, seed=1), Delivery([(srv.url, state["key"])], max_retries=100),
+                     JobIO(quiet=True), RunControl(stop_event=stop, on_programme=on_programme, on_pushed=on_pushed))
     result["late_frames"] = len(late)
     result["frames"] = len(pushed)
     result["late_frames_push_stats"] = stats.late_frames

@@ -293,7 +293,7 @@ def _writable(path: str | None, flag: str, *, not_same_as: Path | None = None) -
 
 
 def cmd_push(args) -> int:
-    from render.push import output_pairs, push
+    from render.push import Delivery, JobIO, LiveShow, RunControl, output_pairs, push
 
     _positive(args.duration, "--duration")
     events = _writable(args.events_out, "--events-out")
@@ -303,12 +303,14 @@ def cmd_push(args) -> int:
         from render.errors import MediaFileError
 
         raise MediaFileError(f"--events-in {args.events_in}: no such file")
-    stats = push(loaded, _library(args, loaded), pairs, duration=args.duration, seed=args.seed,
-                 events_out=events, events_in=args.events_in, room_id=args.room_id,
-                 job_id=args.job_id, max_retries=args.retries, quiet=args.quiet,
-                 live_view=_writable(args.live_view, "--live-view"),
-                 control_dir=Path(args.control) if args.control else None,
-                 interaction_callback_url=args.interaction_callback_url)
+    # the API's job worker is this command with --control (its channel and result file)
+    stats = push(LiveShow(loaded, _library(args, loaded), seed=args.seed, room_id=args.room_id, job_id=args.job_id,
+                          interaction_callback_url=args.interaction_callback_url),
+                 Delivery(pairs, max_retries=args.retries),
+                 JobIO(events_out=events, events_in=args.events_in, quiet=args.quiet,
+                       control_dir=Path(args.control) if args.control else None,
+                       live_view=_writable(args.live_view, "--live-view")),
+                 RunControl(duration=args.duration))
     print(f"pushed {stats.frames} frames in {stats.wall_seconds:.1f} s; late frames {stats.late_frames}, "
           f"lateness p99 {stats.lateness_p99 * 1000:.0f} ms")
     return 0

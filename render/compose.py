@@ -30,6 +30,7 @@ from render.layers.subtitle import Subtitles
 from render.layers.text import decode_text, text_layer
 from render.layers.video import VideoLayer, video_layer
 from render.spec.models import LayerType, Room
+from render.spec.references import MediaRef, human_ref, resolve_asset
 from render.spec.video import effective_video_config
 from render.speech.gestures import action_warnings
 from render.speech.pose import Pose
@@ -104,14 +105,13 @@ class SceneCompositor:
         layers = list(enumerate(scene.layer_config or []))
         layers.sort(key=lambda il: il[1].position.layer_index if il[1].position else 1)
         if scene.model_asset_id and not any(lay.layer_type == LayerType.HUMAN for _, lay in layers):
-            items += self._human(None, sp, f"{sp}.model_asset_id", scene.model_asset_id, library)
+            items += self._human(None, sp, human_ref(None, scene, sp, sp), library)
         keys = [0] * len(items)  # backgrounds and a default streamer lie below every layer
         for i, lay in layers:
             prefix = f"{sp}.layer_config[{i}]"
             kind = lay.layer_type
             if kind == LayerType.HUMAN:
-                field = f"{prefix}.asset_id" if lay.asset_id else f"{sp}.model_asset_id"
-                items += self._human(lay, prefix, field, lay.asset_id or scene.model_asset_id, library)
+                items += self._human(lay, prefix, human_ref(lay, scene, sp, prefix), library)
             elif kind == LayerType.IMAGE:
                 items.append(image_layer(lay, prefix, library, v))
             elif kind == LayerType.VIDEO:
@@ -121,9 +121,9 @@ class SceneCompositor:
             keys += [lay.position.layer_index if lay.position else 1] * (len(items) - len(keys))
         return items, keys
 
-    def _human(self, lay, prefix: str, field: str, model_id: str | None, library) -> list:
-        if model_id:
-            img, meta = load_model(library.asset(model_id, "HUMAN_MODEL", field=field), field)
+    def _human(self, lay, prefix: str, model: MediaRef | None, library) -> list:
+        if model is not None:
+            img, meta = load_model(resolve_asset(library, model), model.field)
         else:
             img, meta = placeholder_figure("HUMAN")
         v = self.view

@@ -2,7 +2,7 @@
 
 The encoder turns I420 frames and float32 mono audio blocks into packets once (libx264 + AAC,
 or libvpx VP8 + Opus) in a worker thread, and hands every packet to each output
-(`render.sinks`), which muxes it into its own container (MP4/WebM file, FLV over RTMP).
+(`render.outputs.Output`), which muxes it into its own container (MP4/WebM file, FLV over RTMP).
 
     enc = Encoder(EncodeSettings("H264", 1080, 1920, bitrate_kbps=4000), [FileOutput("out.mp4", s)])
     with enc:                      # an exception inside the block aborts (no file left)
@@ -25,6 +25,7 @@ import av
 import numpy as np
 
 from render.errors import InternalError, OutputError, RenderError, SpecError
+from render.outputs import Output
 from render.timebase import SAMPLE_RATE, samples_per_frame
 
 # codec -> (video encoder, audio encoder, file container, file extension)
@@ -248,7 +249,7 @@ def _video_options(s: EncodeSettings) -> dict[str, str]:
 class Encoder:
     """Encode once in a worker thread, fan packets out to every output."""
 
-    def __init__(self, settings: EncodeSettings, outputs, *, queue_frames: int = 6):
+    def __init__(self, settings: EncodeSettings, outputs: list[Output], *, queue_frames: int = 6):
         if not outputs:
             raise SpecError("at least one output (file or RTMP) is needed")
         for out in outputs:
@@ -312,7 +313,7 @@ class Encoder:
         connection attempt has ended, so a live push does not start by dropping its first
         seconds, nor wait for a dead output; `stop_event` ends the wait at once. Then check()."""
         deadline = time.monotonic() + timeout
-        waiting = [o for o in self.outputs if hasattr(o, "wait_ready")]
+        waiting = [o for o in self.outputs if o.remote]
         while waiting and time.monotonic() < deadline:
             if (stop_event is not None and stop_event.is_set()) or any(o.connected for o in waiting):
                 break
@@ -321,20 +322,18 @@ class Encoder:
             time.sleep(0.02)
         self.check()
 
-    def add_output(self, out) -> None:
+    def add_output(self, out: Output) -> None:
         """Add an output while encoding (REFRESH_OUTPUT_URL): it connects in the background and
         joins at a keyframe, its timeline starting at 0; the others never wait for it."""
         with self._outputs_lock:
             if self._closed:
                 raise InternalError("add_output() after close()/abort()")
             out.check(self.settings)
-            joining = getattr(out, "join_late", None)
-            if joining is not None:
-                joining()
+            out.join_late()
             out.start(self._templates)
             self.outputs = [*self.outputs, out]  # a new list: the encoder thread reads it unlocked
 
-    def remove_output(self, out, *, wait: bool = False) -> threading.Thread:
+    def remove_output(self, out: Output, *, wait: bool = False) -> threading.Thread:
         """Take an output out of the fan-out and finish it cleanly (RTMP: trailer, END) in the
         background; `wait` joins that. The returned thread is done when the output has ended."""
         with self._outputs_lock:
@@ -371,8 +370,7 @@ class Encoder:
             self._templates.close()
             raise self._error
         for out in self.outputs:  # let every network output wind down at once
-            if hasattr(out, "stop"):
-                out.stop()
+            out.stop()
         failures = []
         for out in self.outputs:
             try:
@@ -395,8 +393,7 @@ class Encoder:
         self._put_control(_ABORT)
         self._worker.join(timeout=30)
         for out in self.outputs:
-            if hasattr(out, "stop"):
-                out.stop()
+            out.stop()
         for out in self.outputs:
             out.abort()
         self._templates.close()

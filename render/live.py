@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from render.encode import Encoder, EncodeSettings
+from render.outputs import Output
 from render.timebase import frames_for
 
 _END = object()
@@ -154,7 +155,7 @@ class _Producer:
         self.thread.join(timeout=5)
 
 
-def run_live(next_frame, settings: EncodeSettings, outputs, *, duration: float | None = None,
+def run_live(next_frame, settings: EncodeSettings, outputs: list[Output], *, duration: float | None = None,
              stop_event: threading.Event | None = None, on_status=None,
              status_interval: float = 1.0, ahead_frames: int | None = None, connect_wait: float = 10.0,
              clock=time.monotonic, on_pushed=None, on_encoder=None) -> LiveStats:

@@ -16,8 +16,8 @@ from render.assets import AssetLibrary
 from render.callbacks import EventSink
 from render.encode import Encoder, EncodeSettings
 from render.errors import SpecError
+from render.outputs.files import FileOutput
 from render.progress import Progress
-from render.sinks import FileOutput
 from render.spec import LoadedRoom, effective_video_config
 from render.timebase import frames_for
 

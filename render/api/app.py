@@ -530,7 +530,7 @@ def create_app(settings: Settings) -> FastAPI:
         runner.stop_job(project_id, room_id, job_id)
         return Response(status_code=204)
 
-    install_rule_groups(r, store, partial(parse_body, settings=settings), raw_body)
+    install_rule_groups(r, store, partial(parse_body, settings=settings), raw_body, settings)
     install_control(app, r, store=store, runner=runner, settings=settings, parse_body=parse_body,
                     raw_body=raw_body, authorize=authorize)
     app.include_router(r)

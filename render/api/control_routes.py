@@ -21,6 +21,7 @@ import time
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
+from render.api.media import check_command_media
 from render.api.presign import check_presigned, report_secret, report_url
 from render.api.rule_groups import expand_groups
 from render.api.settings import Settings
@@ -111,6 +112,7 @@ def install_control(app: FastAPI, r: APIRouter, *, store, runner, settings: Sett
             params = {**params, "interaction_rules": expand_groups(
                 store, project_id, params.get("interaction_rules"), "params.interaction_rules")}
         cmd = parse_command({"command": data.get("command"), "params": params})
+        check_command_media(cmd, settings)  # 400 naming the field, before the worker sees it
         msg = {"op": "command", "body": {"command": cmd.name, "params": params or {}},
                "command_id": cmd.command_id, "timeout": ctl.command_timeout}
         return await ask(link, msg, ctl.command_timeout + 5)

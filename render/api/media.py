@@ -5,15 +5,24 @@ will POST to (the room's live event callback, the job's interaction_callback_url
 the same policy: a room cannot make its worker post to a private address.
 
     check_room_media(room, settings, callbacks=[(field, url)])   # None, or MediaCheckError (400)
+    check_command_media(cmd, settings)                          # a live command's media (400)
+    check_refs_media(rule_refs(rules), settings)                # e.g. a rule group's rules (400)
+
+A room's check covers its scenes and its interaction rules (reply audios, reply layers); a
+command's covers SHOW_LAYER's layer, INSERT_PLAY_AUDIO's audio_url and the scenes or rules a
+REWRITE_* command brings: a violation is a 400 naming the field before anything reaches the
+worker. The fields are found by the one resolver, render.spec.references.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from render.api.settings import Settings
 from render.assets import AssetLibrary
 from render.errors import RenderError
 from render.spec.models import Room
-from render.spec.references import check_media
+from render.spec.references import MediaRef, check_refs, command_refs, media_references, rule_refs
 
 
 class MediaCheckError(RenderError):
@@ -47,11 +56,23 @@ def callback_urls(room: Room) -> list[tuple[str, str]]:
 def check_room_media(room: Room, settings: Settings, callbacks: list[tuple[str, str]] = ()) -> None:
     """Media references and callback URLs (the room's and `callbacks`) under the server's policy."""
     library = api_library(settings)
-    problems = check_media(room, library)
+    problems = check_refs(library, [*media_references(room), *rule_refs(room.interaction_rules)])
     for field, url in [*callback_urls(room), *callbacks]:
         try:
             library.check_url(url, field)
         except RenderError as e:
             problems.append(e)
+    if problems:
+        raise MediaCheckError(problems)
+
+
+def check_command_media(cmd, settings: Settings) -> None:
+    """The media a live command names (render.spec.commands.Command), under the server's policy."""
+    check_refs_media(command_refs(cmd), settings)
+
+
+def check_refs_media(refs: Iterable[MediaRef], settings: Settings) -> None:
+    """These media references (e.g. a rule group's rules) under the server's policy."""
+    problems = check_refs(api_library(settings), refs)
     if problems:
         raise MediaCheckError(problems)

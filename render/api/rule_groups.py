@@ -2,7 +2,7 @@
 /v1/{project_id}/smart-live-interaction-rule-groups, stored in SQLite beside the rooms, and the
 import of a group into a room's (or a REWRITE_INTERACTION_RULES command's) rules.
 
-    install_rule_groups(router, store, parse_body)      # from create_app
+    install_rule_groups(router, store, parse_body, raw_body, settings)   # from create_app
     rules = expand_groups(store, project_id, rules, "interaction_rules")   # a rule {group_id} -> the group's rules
 """
 from __future__ import annotations
@@ -15,23 +15,29 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from render.api.media import check_refs_media
+from render.api.settings import Settings
 from render.api.store import Store, iso
 from render.errors import NotFoundError, SpecError
 from render.spec.load import _reason, json_path
 from render.spec.models import LiveRoomInteractionRuleInfo
+from render.spec.references import one_rule_refs
 
 RULE_FIELDS = ("rule_index", "rule_name", "enabled", "event_type", "hit_condition", "trigger", "review_config",
                "enabled_scenes")
 
 
-def check_rule(rule, where: str) -> dict:
-    """A rule as given, validated as a room's rule would be (SpecError naming `where.<field>`)."""
+def check_rule(rule, where: str, settings: Settings | None = None) -> dict:
+    """A rule as given, validated as a room's rule would be (SpecError naming `where.<field>`),
+    its media held to the server's policy when `settings` are given (render.api.media)."""
     if not isinstance(rule, dict):
         raise SpecError(f"{where}: must be a JSON object (an interaction rule)")
     try:
-        LiveRoomInteractionRuleInfo.model_validate(rule)
+        parsed = LiveRoomInteractionRuleInfo.model_validate(rule)
     except ValidationError as e:
         raise SpecError(details=[f"{where}.{json_path(err['loc'])}: {_reason(err)}" for err in e.errors()]) from None
+    if settings is not None:
+        check_refs_media(one_rule_refs(parsed, where), settings)
     return {k: rule[k] for k in RULE_FIELDS if rule.get(k) is not None}
 
 
@@ -60,7 +66,7 @@ def group_view(row: dict, *, detail: bool = True) -> dict:
     return out
 
 
-def group_body(data: dict) -> tuple[str, list[dict]]:
+def group_body(data: dict, settings: Settings | None = None) -> tuple[str, list[dict]]:
     name = data.get("group_name")
     if not isinstance(name, str) or not name.strip() or len(name) > 256:
         raise SpecError("group_name: a non-empty name of at most 256 characters is required")
@@ -69,7 +75,7 @@ def group_body(data: dict) -> tuple[str, list[dict]]:
         raise SpecError("interaction_rules: must be a list of interaction rules")
     stored: list[dict] = []
     for i, rule in enumerate(rules):
-        stored.append(new_rule(check_rule(rule, f"interaction_rules[{i}]"), stored))
+        stored.append(new_rule(check_rule(rule, f"interaction_rules[{i}]", settings), stored))
     return name, stored
 
 
@@ -104,14 +110,15 @@ def _epoch(value: str | None, name: str) -> float | None:
     return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).timestamp()
 
 
-def install_rule_groups(r: APIRouter, store: Store, parse_body, raw_body) -> None:
+def install_rule_groups(r: APIRouter, store: Store, parse_body, raw_body, settings: Settings | None = None) -> None:
+    """The routes; with `settings`, the rules' media are held to the server's policy (400 naming the field)."""
     groups = "/smart-live-interaction-rule-groups"
     one = groups + "/{group_id}"
     tags = ["interaction rule groups"]
 
     @r.post(groups, summary="Create an interaction rule group", tags=tags)
     def create_group(project_id: str, body: bytes = Depends(raw_body)):
-        name, rules = group_body(parse_body(body))
+        name, rules = group_body(parse_body(body), settings)
         return {"group_id": store.create_rule_group(project_id, name, rules)["group_id"]}
 
     def listing(project_id, offset, limit, group_name, create_since, create_until, detail):
@@ -138,7 +145,7 @@ def install_rule_groups(r: APIRouter, store: Store, parse_body, raw_body) -> Non
 
     @r.put(one, summary="Update an interaction rule group (name and all its rules)", tags=tags)
     def update_group(project_id: str, group_id: str, body: bytes = Depends(raw_body)):
-        name, rules = group_body(parse_body(body))
+        name, rules = group_body(parse_body(body), settings)
 
         def change(row):
             row["group_name"], row["rules"] = name, rules
@@ -152,7 +159,7 @@ def install_rule_groups(r: APIRouter, store: Store, parse_body, raw_body) -> Non
 
     @r.post(one + "/rules", summary="Add a rule to a group", tags=tags)
     def create_rule(project_id: str, group_id: str, body: bytes = Depends(raw_body)):
-        rule = check_rule(parse_body(body), "(body)")
+        rule = check_rule(parse_body(body), "(body)", settings)
         made = {}
 
         def change(row):
@@ -172,7 +179,7 @@ def install_rule_groups(r: APIRouter, store: Store, parse_body, raw_body) -> Non
 
     @r.put(one + "/rules/{rule_id}", summary="Update a rule of a group", tags=tags)
     def update_rule(project_id: str, group_id: str, rule_id: str, body: bytes = Depends(raw_body)):
-        rule = check_rule(parse_body(body), "(body)")
+        rule = check_rule(parse_body(body), "(body)", settings)
         done = {}
 
         def change(row):

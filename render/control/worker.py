@@ -24,6 +24,7 @@ from pathlib import Path
 
 from render.control.channel import Listener
 from render.errors import InternalError, RenderError, SpecError, StateError
+from render.outputs import Output
 from render.spec.commands import parse_command
 from render.spec.enums import JobState
 from render.spec.live_events import parse_report
@@ -88,17 +89,12 @@ def serve_channel(socket_path: str | Path, programme=None) -> Channel:
     return Channel(socket_path, programme)
 
 
-def output_result(out) -> dict:
+def output_result(out: Output | dict) -> dict:
     """An output's outcome (no stream key: it is a secret): url, state, connections, failure."""
     if isinstance(out, dict):
         return out
-    failure = getattr(out, "failure", None)
-    return {
-        "url": getattr(out, "url", getattr(out, "name", "")),
-        "state": getattr(out, "state", ""),
-        "connections": getattr(out, "connections", 0),
-        "failure": failure.message if isinstance(failure, RenderError) else (str(failure) if failure else None),
-    }
+    return {"url": out.url, "state": out.state, "connections": out.connections,
+            "failure": out.failure.message if out.failure is not None else None}
 
 
 def write_result(path: str | Path, *, state: JobState, error: RenderError | tuple[str, str] | None = None,

@@ -8,12 +8,7 @@ from render.layers.image import load_image
 from render.layers.text import parse_color
 from render.layers.video import VideoLayer, probe_size
 from render.spec.models import BackgroundType
-
-
-def _ref(bg, prefix: str) -> tuple[str, str]:
-    if bg.background_config:
-        return bg.background_config, f"{prefix}.background_config"
-    return bg.background_asset_id, f"{prefix}.background_asset_id"
+from render.spec.references import background_ref, needed, resolve
 
 
 def background_items(scene, scene_prefix: str, library, view, fps: int) -> list:
@@ -26,13 +21,13 @@ def background_items(scene, scene_prefix: str, library, view, fps: int) -> list:
             rgb = parse_color(bg.background_color_config)
             items.append((Image.new("RGBA", (view.ow, view.oh), rgb + (255,)), 0, 0))
         elif kind in (BackgroundType.IMAGE, BackgroundType.IMAGE_2D):
-            ref, field = _ref(bg, prefix)
-            img = load_image(library.resolve(ref, "IMAGE", field=field), field)
+            ref = needed(background_ref(bg, prefix), prefix)
+            img = load_image(resolve(library, ref), ref.field)
             x, y, w, h = view.rect(*cover_rect(img.size, view.cw, view.ch))
             items.append((fit(img, w, h), x, y))
         elif kind == BackgroundType.VIDEO:
-            ref, field = _ref(bg, prefix)
-            path = library.resolve(ref, "VIDEO", field=field)
-            x, y, w, h = view.rect(*cover_rect(probe_size(path, field), view.cw, view.ch))
-            items.append(VideoLayer(path, field, (x, y, w, h), view, fps, loop_count=None))
+            ref = needed(background_ref(bg, prefix), prefix)
+            path = resolve(library, ref)
+            x, y, w, h = view.rect(*cover_rect(probe_size(path, ref.field), view.cw, view.ch))
+            items.append(VideoLayer(path, ref.field, (x, y, w, h), view, fps, loop_count=None))
     return items

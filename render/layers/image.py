@@ -7,6 +7,7 @@ from PIL import Image, UnidentifiedImageError
 
 from render.errors import CorruptFileError
 from render.layers.geometry import checked, fit, layer_size
+from render.spec.references import image_ref, needed, resolve
 
 
 def load_image(path: Path, field: str) -> Image.Image:
@@ -20,17 +21,10 @@ def load_image(path: Path, field: str) -> Image.Image:
                              f"{type(e).__name__}: {e})") from None
 
 
-def image_ref(layer, prefix: str) -> tuple[str, str]:
-    """(reference, field path) of an IMAGE layer: image_config.image_url, else asset_id."""
-    if layer.image_config and layer.image_config.image_url:
-        return layer.image_config.image_url, f"{prefix}.image_config.image_url"
-    return layer.asset_id, f"{prefix}.asset_id"
-
-
 def image_layer(layer, prefix: str, library, view) -> tuple[Image.Image, int, int]:
     """(RGBA picture at output scale, x, y) of an IMAGE layer."""
-    ref, field = image_ref(layer, prefix)
-    img = load_image(library.resolve(ref, "IMAGE", field=field), field)
+    ref = needed(image_ref(layer, prefix), prefix)
+    img = load_image(resolve(library, ref), ref.field)
     w, h = layer_size(layer.size, img.size)
     pos = layer.position
     x, y, ow, oh = checked(view.rect(pos.dx if pos else 0, pos.dy if pos else 0, w, h), view,

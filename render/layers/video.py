@@ -15,6 +15,7 @@ import numpy as np
 
 from render.errors import CorruptFileError, MediaFileError
 from render.layers.planes import Sprite, _Run, planes
+from render.spec.references import cover_ref, needed, resolve, video_ref
 
 CACHE_BYTES = 256 * 1024 * 1024
 _AV_ERRORS = (av.error.FFmpegError, OSError, ValueError, IndexError, StopIteration)
@@ -193,19 +194,16 @@ def video_layer(lay, prefix: str, library, view, fps: int, *, loop_count: int | 
     from render.layers.image import load_image
 
     vcfg = lay.video_config
-    if vcfg is not None and vcfg.video_url:
-        ref, field = vcfg.video_url, f"{prefix}.video_config.video_url"
-    else:
-        ref, field = lay.asset_id, f"{prefix}.asset_id"
-    path = library.resolve(ref, "VIDEO", field=field)
+    ref = needed(video_ref(lay, prefix), prefix)
+    path, field = resolve(library, ref), ref.field
     w, h = layer_size(lay.size, probe_size(path, field))
     pos = lay.position
     rect = view.rect(pos.dx if pos else 0, pos.dy if pos else 0, w, h)
     checked(rect, view, f"{prefix}.size")
     cover = None
-    if vcfg is not None and vcfg.video_cover_url:
-        cfield = f"{prefix}.video_config.video_cover_url"
-        cover = load_image(library.resolve(vcfg.video_cover_url, "IMAGE", field=cfield), cfield)
+    cref = cover_ref(lay, prefix)
+    if cref is not None:
+        cover = load_image(resolve(library, cref), cref.field)
     if loop_count is None:
         loop_count = getattr(vcfg, "loop_count", None) if vcfg is not None else None
     return VideoLayer(path, field, rect, view, fps, loop_count=loop_count, cover=cover)

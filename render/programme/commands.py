@@ -42,6 +42,7 @@ from render.programme.prep import Done
 from render.programme.scenes import load_scenes
 from render.redact import masked_config
 from render.spec.commands import Command
+from render.spec.references import layer_refs
 from render.speech import Clip
 
 SUCCESS = "SUCCESS"
@@ -86,9 +87,7 @@ def _layer(prog: ShowView, cmd: Command):
 
 def remote(layer) -> bool:
     """Does a smart layer name media by http(s) URL (a download: never on the frame thread)?"""
-    refs = [layer.asset_id, getattr(layer.image_config, "image_url", None),
-            getattr(layer.video_config, "video_url", None), getattr(layer.video_config, "video_cover_url", None)]
-    return any(isinstance(r, str) and r.startswith(("http://", "https://")) for r in refs)
+    return any(r.remote for r in layer_refs(layer, "params.layer_config"))
 
 
 def _insert(prog: ShowView, cmd: Command) -> list[Effect]:

@@ -14,7 +14,7 @@ from render.compose import SceneCompositor
 from render.plan import paragraphs_in_order, policy_of
 from render.programme.items import Track
 from render.spec.models import LiveVideoScriptInfo, PlayMode, Room
-from render.spec.references import scene_sounds
+from render.spec.references import audio_ref, needed, resolve, scene_sounds, subtitle_ref
 from render.speech import Clip, recorded, speak
 from render.speech.pose import Pose
 
@@ -49,13 +49,11 @@ def load_clip(room: Room, library: AssetLibrary, s: int, p: int, scene: LiveVide
     audio = para.audio_config
     use_audio = audio is not None and (audio.audio_url or audio.asset_id) and (
         policy_of(room).play_mode == PlayMode.AUDIO or para.text_config is None)
-    if use_audio and audio is not None:
-        ref_field = "audio_url" if audio.audio_url else "asset_id"
-        path = library.resolve(audio.audio_url or audio.asset_id or "", "AUDIO", f"{at}.audio_config.{ref_field}")
-        srt = (library.resolve(audio.subtitle_url, "SUBTITLE", f"{at}.audio_config.subtitle_url")
-               if audio.subtitle_url else None)
-        return recorded(path, srt, srt_name=f"{at}.audio_config.subtitle_url ({audio.subtitle_url})"
-                        if srt is not None else None)
+    if use_audio:
+        path = resolve(library, needed(audio_ref(audio, f"{at}.audio_config"), f"{at}.audio_config"))
+        sub = subtitle_ref(audio, f"{at}.audio_config")
+        srt = resolve(library, sub) if sub is not None else None
+        return recorded(path, srt, srt_name=f"{sub.field} ({sub.ref})" if sub is not None else None)
     if para.text_config is None:
         return Clip(np.zeros(0, np.float32))
     return speak(para.text_config.text, scene.voice_config, library, where=f"{at}.text_config.text")
@@ -64,10 +62,10 @@ def load_clip(room: Room, library: AssetLibrary, s: int, p: int, scene: LiveVide
 def scene_beds(room: Room, library: AssetLibrary, s: int) -> list[tuple[np.ndarray, float, int | None]]:
     """(samples, gain, loops) of what a scene plays under the voice while it shows."""
     beds = []
-    for where, ref, kind, loops in scene_sounds(room, s):
-        samples = decode_audio(library.resolve(ref, kind, where), optional=kind == "VIDEO")
+    for ref, loops in scene_sounds(room, s):
+        samples = decode_audio(resolve(library, ref), optional=ref.kind == "VIDEO")
         if len(samples):
-            beds.append((samples, BED_GAIN[kind], loops))
+            beds.append((samples, BED_GAIN[ref.kind], loops))
     return beds
 
 

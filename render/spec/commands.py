@@ -19,6 +19,7 @@ from render.errors import SpecError
 from render.spec.enums import PlayType, Role
 from render.spec.load import _reason, json_path, script_violations
 from render.spec.models import (
+    MAX_OUTPUTS,
     LiveExitConfig,
     LiveRoomInteractionRuleInfo,
     LiveVideoScriptInfo,
@@ -62,7 +63,7 @@ class ShowLayer(SpecModel):
 
 
 class RefreshOutputUrl(SpecModel):
-    output_urls: list[Annotated[str, AfterValidator(_rtmp_url)]] = Field(min_length=1)
+    output_urls: list[Annotated[str, AfterValidator(_rtmp_url)]] = Field(min_length=1, max_length=MAX_OUTPUTS)
     stream_keys: list[str] | None = None
 
     @model_validator(mode="after")

@@ -399,6 +399,9 @@ class SharedConfig(SpecModel):
 
 # ---- table 3: the request body ---------------------------------------------------------------
 
+MAX_OUTPUTS = 5  # outputs a live streams to at once (render.outputs.switch says why)
+
+
 def _rtmp_url(v: str) -> str:
     if urlparse(v).scheme not in ("rtmp", "rtmps"):
         raise PydanticCustomError("url", "must be an rtmp:// or rtmps:// URL, not {v}", {"v": repr(v)})
@@ -413,7 +416,7 @@ class Room(SpecModel):
     interaction_rules: list[LiveRoomInteractionRuleInfo] | None = None
     play_policy: PlayPolicy | None = None
     video_config: VideoConfig | None = None
-    output_urls: list[Annotated[str, AfterValidator(_rtmp_url)]] | None = None
+    output_urls: list[Annotated[str, AfterValidator(_rtmp_url)]] | None = Field(None, max_length=MAX_OUTPUTS)
     stream_keys: list[str] | None = None
     backup_model_asset_ids: list[str] | None = None
     live_event_callback_config: LiveEventCallBackConfig | None = None

@@ -379,3 +379,54 @@ def test_a_presigned_report_url_cannot_be_renewed_past_the_jobs_maximum_lifetime
             time.sleep(max(0.0, created_ms / 1000 - time.time()) + 0.1)
             r = anon.post(fresh + "&refresh_url=true", json=report)
         assert r.status_code == 401 and "expired" in r.json()["error_msg"]
+
+
+def test_media_in_commands_and_rules_is_held_to_the_policy_by_the_api(tmp_path):
+    """SHOW_LAYER, INSERT_PLAY_AUDIO, REWRITE_*, a room's rules and a rule group's: a reference the
+    media policy refuses is a 400 naming the field, and the worker never sees the command."""
+    private = "http://127.0.0.1:9/a.png"
+    with ApiServer(settings(tmp_path)) as srv, api(srv) as c:
+        rule = {"rule_name": "gift", "event_type": 3,
+                "trigger": {"reply_mode": "SYSTEM_REPLY", "reply_audios": [{"audio_url": "/etc/passwd"}]}}
+        r = c.post("/smart-live-rooms", json={**ROOM, "interaction_rules": [rule]})
+        assert r.status_code == 400 and r.json()["error_code"] == "MSS.00000003", r.text
+        assert "interaction_rules[0].trigger.reply_audios[0].audio_url: /etc/passwd" in r.json()["error_msg"]
+
+        groups = "/smart-live-interaction-rule-groups"
+        r = c.post(groups, json={"group_name": "g", "interaction_rules": [rule]})
+        assert r.status_code == 400 and r.json()["error_code"] == "MSS.00000003", r.text
+        assert "interaction_rules[0].trigger.reply_audios[0].audio_url: /etc/passwd" in r.json()["error_msg"]
+        group_id = c.post(groups, json={"group_name": "g", "interaction_rules": []}).json()["group_id"]
+        r = c.post(f"{groups}/{group_id}/rules", json=rule)
+        assert r.status_code == 400 and "(body).trigger.reply_audios[0].audio_url" in r.json()["error_msg"], r.text
+        assert c.get(f"{groups}/{group_id}").json()["interaction_rules"] == []  # nothing stored
+
+        room_id, job_id, _ = start(c)
+        until_live(c, room_id, job_id)
+        base = job_path(room_id, job_id)
+        layer = {"layer_type": "IMAGE", "image_config": {"image_url": private}}
+        refused = [
+            ({"command": "SHOW_LAYER", "params": {"layer_config": layer}},
+             "params.layer_config.image_config.image_url"),
+            ({"command": "INSERT_PLAY_AUDIO", "params": {"audio_url": "file:///etc/passwd"}}, "params.audio_url"),
+            ({"command": "REWRITE_INTERACTION_RULES", "params": {"interaction_rules": [
+                {**rule, "trigger": {"reply_mode": "SYSTEM_REPLY", "layer_config": layer}}]}},
+             "params.interaction_rules[0].trigger.layer_config.image_config.image_url"),
+            ({"command": "REWRITE_PLAY_SCRIPT", "params": {"scene_scripts": [{
+                "script_name": "s", "layer_config": [{"layer_type": "HUMAN", "asset_id": "no_such_model"}],
+                "shoot_scripts": [{"sequence_no": 1, "text_config": {"text": "Hi."}}]}]}},
+             "params.scene_scripts[0].layer_config[0].asset_id"),
+        ]
+        for body, field in refused:
+            r = c.post(base + "/command", json=body)
+            assert r.status_code == 400, (body, r.text)
+            err = r.json()
+            assert err["error_msg"].split(": ", 1)[1].startswith(f"{field}: "), err
+            want = "MSS.10001001" if "asset_id" in field else "MSS.00000003"  # no such asset / refused
+            assert err["error_code"] == want, err
+        listed = c.get(base + "/command/insert-commands").json()
+        assert listed["count"] == 0  # the refused INSERT_PLAY_AUDIO never reached the worker
+        r = c.post(base + "/command", json={"command": "GET_LIVE_JOB_CONFIG_INFO"})
+        assert r.status_code == 200 and json.loads(r.json()["result"])["last"] is None  # nothing before it
+        assert c.post(base + "/stop").status_code == 204
+        wait_state(lambda: c.get(base).json()["state"], ENDED, 30)

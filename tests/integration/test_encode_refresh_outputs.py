@@ -64,3 +64,39 @@ def test_outputs_come_and_go_without_stopping_the_stream(nginx):
     assert 50 <= n_a <= 80, n_a  # frames 0..~75, less what the encoder still held
     assert 70 <= n_b <= 101, n_b  # from a keyframe after frame 25 to the end
     assert start_b < 0.2, start_b  # its own timeline starts at 0
+
+
+def test_a_wrong_refresh_keeps_the_stream_and_a_good_one_moves_it(nginx, tmp_path):
+    """REFRESH_OUTPUT_URL to a server that is not there: the live goes on to its old output and
+    the failure is reported (event + stderr); a later good refresh moves it once connected."""
+    import json
+    import subprocess
+
+    from tests.integration.test_preview import room
+
+    dead = f"rtmp://127.0.0.1:{rtmp_server.free_port()}/live"
+    timeline = tmp_path / "timeline.jsonl"
+    timeline.write_text("\n".join(json.dumps(e) for e in [
+        {"at": 1.0, "command": "REFRESH_OUTPUT_URL", "params": {"output_urls": [dead], "stream_keys": ["x"]}},
+        {"at": 5.0, "command": "REFRESH_OUTPUT_URL", "params": {"output_urls": [nginx.url], "stream_keys": ["b"]}},
+    ]) + "\n")
+    ev = tmp_path / "ev.jsonl"
+    r = subprocess.run([sys.executable, "-m", "render", "push", str(room(tmp_path, policy={"repeat_count": -1})),
+                        "--url", nginx.url, "--key", "a", "--retries", "1", "--duration", "8",
+                        "--events-in", str(timeline), "--events-out", str(ev)],
+                       capture_output=True, text=True, timeout=300, check=False)
+    assert r.returncode == 0, r.stderr  # before: "every output gave up" ~2 s after the wrong refresh
+    assert "Traceback" not in r.stderr and "REFRESH_OUTPUT_URL: no new output connected" in r.stderr
+    assert dead in r.stderr
+    events = [json.loads(line) for line in ev.read_text().splitlines()]
+    failed = [json.loads(e["message"]) for e in events if e["event_type"] == "OUTPUT_REFRESH_FAILED"]
+    assert len(failed) == 1 and failed[0]["output_urls"] == [dead] and failed[0]["error_code"] == "MSS.00000004"
+    states = [(m["stream_key"], m["state"]) for e in events if e["event_type"] == "RTMP_STREAM_STATE_CHANGE"
+              for m in [json.loads(e["message"])]]
+    assert states.index(("b", "CONNECTED")) < states.index(("a", "END"))  # the old output ends after
+    nginx.stop()
+    n_a, _ = frames_of(nginx.recording("a"))
+    n_b, start_b = frames_of(nginx.recording("b"))
+    assert 25 * 4 <= n_a <= 25 * 6.5, n_a  # 0 .. ~5 s: through the failed refresh, until b connected
+    assert 25 * 2 <= n_b <= 25 * 4, n_b  # ~5 s .. 8 s
+    assert start_b < 0.2, start_b

@@ -129,3 +129,23 @@ def test_format_and_url_messages_have_the_value(tmp_path):
     r = run("validate", tmp_path / "room.json")
     assert r.returncode == 2 and "'talk.wav'" in r.stderr and "'http://127.0.0.1/live'" in r.stderr
     assert "{" not in r.stderr, r.stderr
+
+
+def test_a_human_layers_model_is_checked_at_validate_as_frame_resolves_it(tmp_path):
+    """One resolver: the HUMAN layer's asset_id that `frame` refuses, `validate` refuses too."""
+    human = {"layer_type": "HUMAN", "asset_id": "no_such_model"}
+    scene = {"script_name": "s", "layer_config": [human],
+             "shoot_scripts": [{"sequence_no": 1, "text_config": {"text": "Hi."}}]}
+    body = {"room_name": "r", "scene_scripts": [scene]}
+    path = tmp_path / "human.json"
+    path.write_text(json.dumps(body))
+    r = run("validate", path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    field = "scene_scripts[0].layer_config[0].asset_id"
+    want = f"MSS.10001001 Asset not found: {field}: no HUMAN_MODEL asset with id 'no_such_model'"
+    assert r.stderr.startswith(want), r.stderr
+    f = run("frame", "-o", tmp_path / "h.png", path)  # the render names the same field, the same way
+    assert f.returncode == 2 and field in f.stderr and "MSS.10001001" in f.stderr, f.stderr
+    human["asset_id"] = VOICE  # the library's model (the showcase's id): both pass
+    path.write_text(json.dumps(body))
+    assert run("validate", path).returncode == 0
