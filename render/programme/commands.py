@@ -8,6 +8,7 @@ REPLY_COMMAND_FINISH with the reason); the show goes on.
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import numpy as np
 
@@ -35,7 +36,8 @@ def take(prog, cmd, i: int) -> str:
         return SUCCESS
     if name == "REWRITE_PLAY_SCRIPT":
         room = prog.room.model_copy(update={"scene_scripts": p.scene_scripts})
-        prog.media.submit(("rewrite", cmd, room), load_scenes, room, prog.library, prog.fps)
+        prog.media.submit(("rewrite", cmd, room), partial(load_scenes, speak_fn=prog.speech), room, prog.library,
+                          prog.fps)
         return SUCCESS
     if name == "REWRITE_INTERACTION_RULES":
         prog.room = prog.room.model_copy(update={"interaction_rules": p.interaction_rules})

@@ -14,7 +14,7 @@ from render.compose import SceneCompositor
 from render.plan import paragraphs_in_order, policy_of
 from render.spec.models import LiveVideoScriptInfo, PlayMode, Room
 from render.spec.references import scene_sounds
-from render.speech import Clip, recorded, speak
+from render.speech import Clip, SpeechFn, recorded, speak
 
 BED_GAIN = {"AUDIO": 0.3, "VIDEO": 0.5}  # under the voice (the mix ducks them further while it speaks)
 
@@ -39,7 +39,8 @@ class SceneState:
         self.compositor.close()
 
 
-def load_clip(room: Room, library: AssetLibrary, s: int, p: int, scene: LiveVideoScriptInfo | None = None) -> Clip:
+def load_clip(room: Room, library: AssetLibrary, s: int, p: int, scene: LiveVideoScriptInfo | None = None, *,
+              speech: SpeechFn = speak) -> Clip:
     """The sound of one paragraph: TTS of its text, or its recorded audio (play_mode AUDIO)."""
     scene = scene or room.scene_scripts[s]
     para = scene.shoot_scripts[p]
@@ -56,7 +57,7 @@ def load_clip(room: Room, library: AssetLibrary, s: int, p: int, scene: LiveVide
                         if srt is not None else None)
     if para.text_config is None:
         return Clip(np.zeros(0, np.float32))
-    return speak(para.text_config.text, scene.voice_config, library, where=f"{at}.text_config.text")
+    return speech(para.text_config.text, scene.voice_config, library, where=f"{at}.text_config.text")
 
 
 def scene_beds(room: Room, library: AssetLibrary, s: int) -> list[tuple[np.ndarray, float, int | None]]:
@@ -71,7 +72,7 @@ def scene_beds(room: Room, library: AssetLibrary, s: int) -> list[tuple[np.ndarr
 
 def load_scenes(room: Room, library: AssetLibrary, fps: int, *, wanted: list[int] | None = None,
                 speech: bool = True, version: int = 0,
-                progress: Callable[[str], None] | None = None) -> dict[int, SceneState]:
+                progress: Callable[[str], None] | None = None, speak_fn: SpeechFn = speak) -> dict[int, SceneState]:
     """Every scene (or the `wanted` ones) with its compositor, beds and paragraph speech."""
     scenes = room.scene_scripts or []
     indexes = range(len(scenes)) if wanted is None else wanted
@@ -85,7 +86,7 @@ def load_scenes(room: Room, library: AssetLibrary, fps: int, *, wanted: list[int
             for n, (s, p) in enumerate(keys, 1):
                 if progress:
                     progress(f"speech {n}/{len(keys)}")
-                out[s].clips[p] = load_clip(room, library, s, p)
+                out[s].clips[p] = load_clip(room, library, s, p, speech=speak_fn)
     except BaseException:
         for st in out.values():
             st.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -37,6 +37,14 @@ PARTNERS = {("zh", "female"): "voice_cmn_female", ("zh", "male"): "voice_cmn_mal
 PARTNER_ESPEAK = {("zh", "female"): "cmn+f3", ("zh", "male"): "cmn", ("en", "female"): "en-us+f3",
                   ("en", "male"): "en-us"}  # when the library has no such asset
 META_KEYS = {"name", "engine", "gender", "lang"}
+
+
+class SpeechFn(Protocol):
+    """What a programme calls to turn a paragraph or a line into a Clip: `speak` on air, a
+    synthetic one in tests (Programme(..., speech=...))."""
+
+    def __call__(self, text: str, voice_config, library, *, where: str = ..., voice_where: str | None = ...) -> Clip:
+        ...
 
 
 @dataclass(frozen=True)
