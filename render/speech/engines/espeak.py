@@ -122,6 +122,14 @@ def _clamp_rate(rate: float) -> int:
     return int(min(RATE_MAX, max(RATE_MIN, round(rate))))
 
 
+def _spoken(result) -> int:
+    """Samples of speech in a synthesis, its silence around cut (what the length is judged by)."""
+    from render.speech.tts import trim_span
+
+    a, b = trim_span(result[0], result[1])
+    return b - a
+
+
 def _voice_name(voice: str, lang: str) -> str:
     """Mandarin runs (given as pinyin) go to the pinyin voice, keeping the variant (+f3)."""
     base, plus, variant = voice.partition("+")
@@ -153,12 +161,12 @@ class Espeak:
         factor = request.speed / shift
         first = _synth(text, voice, _clamp_rate(base_rate * factor), pitch, request.where)
         best = first
-        if abs(factor - 1) > 1e-6 and len(first[0]):
-            want = len(_synth(text, voice, _clamp_rate(base_rate), pitch, request.where)[0]) / factor
-            if abs(len(first[0]) / want - 1) > 0.02:
-                second = _synth(text, voice, _clamp_rate(_clamp_rate(base_rate * factor) * len(first[0]) / want),
+        if abs(factor - 1) > 1e-6 and _spoken(first):
+            want = _spoken(_synth(text, voice, _clamp_rate(base_rate), pitch, request.where)) / factor
+            if abs(_spoken(first) / want - 1) > 0.02:
+                second = _synth(text, voice, _clamp_rate(_clamp_rate(base_rate * factor) * _spoken(first) / want),
                                 pitch, request.where)
-                if abs(len(second[0]) - want) < abs(len(first[0]) - want):
+                if abs(_spoken(second) - want) < abs(_spoken(first) - want):
                     best = second
         samples, rate, marks = best
         return Speech(samples, rate * shift, timed(marks, rate * shift))
