@@ -10,6 +10,7 @@ patched in memory to output each phoneme id's sample count; needs `onnx`, part o
 from __future__ import annotations
 
 import importlib
+import json
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,7 +25,9 @@ from render.speech.engines import Request, Speech, register
 PAUSES = {"^", "$", "_", ".", ",", ";", ":", "!", "?", "—", "…", "(", ")", '"'}
 MARKS = {"ˈ", "ˌ"}            # stress: belongs to the next phoneme
 LENGTH = {"ː", "ˑ"}           # length: belongs to the previous one
+THREADS = 1                  # onnxruntime threads per voice
 _LOCK = threading.Lock()
+_SYNTH_LOCK = threading.Lock()
 _VOICES: dict[tuple[str, str], Any] = {}
 
 
@@ -51,13 +54,36 @@ def _voice(options: Mapping[str, Any], where: str):
     key = (str(model), str(config))
     with _LOCK:
         if key not in _VOICES:
-            try:
-                from piper import PiperVoice
-            except ImportError:
-                raise SpecError(f"{where}: this voice uses Piper, which is not installed "
-                                "(pip install 'smartlive[piper]')") from None
-            _VOICES[key] = PiperVoice.load(model, config, include_alignments=True)
+            _VOICES[key] = _load(model, config, where)
         return _VOICES[key]
+
+
+def _load(model: Path, config: Path, where: str):
+    """PiperVoice on one CPU thread (a live show's encoder keeps the other cores), its model
+    patched in memory to output the alignments (piper.patch_voice_with_alignment)."""
+    try:
+        import onnx
+        import onnxruntime
+        from piper import PiperVoice
+        from piper.config import PiperConfig
+        from piper.patch_voice_with_alignment import add_alignment_output
+    except ImportError:
+        raise SpecError(f"{where}: this voice uses Piper, which is not installed "
+                        "(pip install 'smartlive[piper]')") from None
+    try:
+        cfg = PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8")))
+        graph = onnx.load(str(model))
+    except (OSError, ValueError, KeyError) as e:
+        raise MediaFileError(f"{where}: Piper voice {model} cannot be read ({e})") from None
+    try:
+        add_alignment_output(graph)
+    except ValueError:
+        pass  # already patched, or no alignment tensor: the voice speaks without timings
+    opts = onnxruntime.SessionOptions()
+    opts.intra_op_num_threads = opts.inter_op_num_threads = THREADS
+    session = onnxruntime.InferenceSession(graph.SerializeToString(), sess_options=opts,
+                                           providers=["CPUExecutionProvider"])
+    return PiperVoice(session=session, config=cfg)
 
 
 def phonemes_of(alignments, rate: float) -> tuple[Phoneme, ...] | None:
@@ -65,34 +91,20 @@ def phonemes_of(alignments, rate: float) -> tuple[Phoneme, ...] | None:
     next symbol, length marks to the previous, punctuation and sentence marks pauses ("")."""
     if not alignments:
         return None
-    out: list[list] = []  # [start, end, symbol]
-    pos, stress = 0, ""
+    out: list[list] = []  # [start, end, symbol]; symbol None: a stress mark waiting for its phoneme
+    pos = 0
     for a in alignments:
         n, sym = int(a.num_samples), a.phoneme
-        if sym in MARKS:
-            stress += sym
-            kind = "next"
-        elif sym in LENGTH and out and out[-1][2]:
-            out[-1][1] += n
-            out[-1][2] += sym
-            pos += n
-            continue
-        elif sym == " " and out:  # a word boundary, not a pause: the previous phoneme lasts
-            out[-1][1] += n
-            pos += n
-            continue
+        last = out[-1] if out else None
+        if last is not None and last[2] is None:  # the stressed phoneme (or more stress) takes the mark's time
+            last[1] += n
+            if sym not in MARKS:
+                last[2] = "" if sym in PAUSES else sym
+        elif last is not None and last[2] and (sym in LENGTH or sym == " "):  # long vowel; a word joint
+            last[1] += n
+            last[2] += sym if sym in LENGTH else ""
         else:
-            kind = "one"
-        if kind == "next":
-            out.append([pos, pos + n, None])  # held until the stressed phoneme comes
-        else:
-            symbol = "" if sym in PAUSES else stress.replace("ˈ", "").replace("ˌ", "") + sym
-            if out and out[-1][2] is None:
-                out[-1][1] += n
-                out[-1][2] = symbol
-            else:
-                out.append([pos, pos + n, symbol])
-            stress = ""
+            out.append([pos, pos + n, None if sym in MARKS else ("" if sym in PAUSES or sym == " " else sym)])
         pos += n
     return tuple(Phoneme(a / rate, b / rate, s or "") for a, b, s in out if b > a)
 
@@ -110,9 +122,13 @@ class Piper:
             return f"piper/{options.get('package') or options.get('model')}"
 
     def synthesize(self, request: Request) -> Speech:
+        voice = _voice(request.options, request.where)
+        with _SYNTH_LOCK:  # Piper's phonemizer (its own espeak-ng) is one per process
+            return self._synthesize(voice, request)
+
+    def _synthesize(self, voice, request: Request) -> Speech:
         from piper import SynthesisConfig
 
-        voice = _voice(request.options, request.where)
         # a pitch shift by resampling also changes the speed: speak slower/faster to make up
         cfg = SynthesisConfig(speaker_id=request.options.get("speaker"), normalize_audio=True,
                               length_scale=(voice.config.length_scale or 1.0) * request.pitch / request.speed)
