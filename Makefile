@@ -66,6 +66,7 @@ bench: setup
 	$(BIN)/python bench/react.py
 	$(BIN)/python bench/interaction.py
 	$(BIN)/python bench/liveview.py
+	$(BIN)/python bench/tts.py
 
 lint: setup
 	$(BIN)/ruff check render tests bench tools
