@@ -97,7 +97,10 @@ def check_media(room: Room, library, *, open_files: bool = False) -> list[Render
             if ref.lower().startswith(("http://", "https://")) and not open_files:
                 library.check_url(ref, field)
             elif kind in ("VOICE", "HUMAN_MODEL"):
-                path = library.asset(ref, kind, field).path
+                asset = library.asset(ref, kind, field)
+                path = asset.path
+                if kind == "VOICE" and (asset.meta or {}).get("engine") == "http":  # a speech server's URL
+                    library.check_url(str(asset.meta.get("url") or ""), field)
             else:
                 path = library.resolve(ref, kind, field)
             if open_files and path is not None and kind != "VOICE":

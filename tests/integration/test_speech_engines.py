@@ -236,3 +236,20 @@ def test_http_engine_url_obeys_the_media_policy(tmp_path, cache):
             speak("Hello.", VC("v_http"), lib, where=W, cache_dir=cache)
         assert e.value.code == "MSS.00000003" and not srv.requests  # refused before any request
         assert voice_for(VC("v_http"), lib).engine == "http"
+
+
+def test_api_rooms_naming_a_private_speech_server_are_refused_at_check(tmp_path):
+    from render.spec import load_room
+    from render.spec.references import check_media
+
+    with SpeechServer() as srv:
+        room = load_room({"room_name": "r", "scene_scripts": [{
+            "script_name": "s", "model_asset_id": "a5d295cdb345c11bd9f36bc22ced3a7a",
+            "voice_config": {"voice_asset_id": "v_http"},
+            "shoot_scripts": [{"sequence_no": 1, "title": "t", "text_config": {"text": "Hello."}}]}]}).room
+        open_lib = http_library(tmp_path, srv.url)
+        api_lib = http_library(tmp_path, srv.url, policy=MediaPolicy.restricted())
+        assert not [p for p in check_media(room, open_lib) if "voice_asset_id" in p.message]
+        problems = [p for p in check_media(room, api_lib) if "voice_asset_id" in p.message]
+        assert problems and "non-public address" in problems[0].message
+        assert "scene_scripts[0].voice_config.voice_asset_id" in problems[0].message
