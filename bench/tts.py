@@ -160,7 +160,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=40.0)
     ap.add_argument("--comments", type=int, default=20)
+    ap.add_argument("--parts", default="rtf,live,wire", help="which of rtf, live, wire to run")
     args = ap.parse_args(argv)
+    parts = set(args.parts.split(","))
     try:
         import piper  # noqa: F401
     except ImportError:
@@ -178,18 +180,18 @@ def main(argv=None) -> int:
             "engine": "http", "url": srv.url, "model": "tts-1", "voice": "nova"}}]}))
         http_lib = AssetLibrary([*library.folders, d])
         for engine, lib, voice in (("espeak", library, "voice_en_male"), ("piper", library, PIPER),
-                                   ("http", http_lib, "v_http")):
+                                   ("http", http_lib, "v_http")) if "rtf" in parts else ():
             factor, audio = rtf(lib, voice)
             result["rtf"][engine] = round(factor, 3)
             print(f"{engine:7s} real-time factor {factor:6.3f}  ({audio:.1f} s of speech)")
     room_path = build_reference()
-    for name, voice in (("piper", PIPER), ("espeak", "voice_en_male")):
+    for name, voice in (("piper", PIPER), ("espeak", "voice_en_male")) if "live" in parts else ():
         live = live_late_frames(room_path, args.seconds, voice)
         result[f"live_{name}"] = live
         print(f"live push of the reference room spoken by {name}, {args.seconds:g} s, {live['inserts']} PLAY_NOW "
               f"lines made during it: late frames {live['late_frames']} of {live['frames']} (target 0), "
               f"lateness p99 {live['lateness_p99_ms']} ms")
-    for name, voice in (("piper", PIPER), ("espeak", "voice_en_male")):
+    for name, voice in (("piper", PIPER), ("espeak", "voice_en_male")) if "wire" in parts else ():
         wire = reply_on_the_wire(room_path, args.comments, voice)
         result[f"reply_{name}_on_the_wire"] = wire
         if "p95_ms" in wire:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _STOP = object()
-NICE = 5  # the workers' niceness above the process's (Linux: per thread)
+NICE = 10  # the workers' niceness above the process's (Linux: per thread)
 
 
 @dataclass
