@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from render.audio import limit
-from render.errors import SpecError
+from render.errors import AssetNotFoundError, MediaFileError, SpecError
 from render.speech import ssml
 from render.speech.clip import Clip, Cue, Phoneme
 from render.speech.engines import Request, engine
@@ -132,7 +132,7 @@ def voice_for(voice_config, library, *, text: str = "", where: str = "voice_conf
     partner_meta = meta.get(f"{other}_voice")
     try:
         found = library.asset(partner_meta or PARTNERS[key], "VOICE", field=f"{where}.voice_asset_id").meta or {}
-    except Exception:  # noqa: BLE001 -- a library without it: espeak-ng's voice of that language
+    except (AssetNotFoundError, MediaFileError):  # a library without it: espeak-ng's voice of that language
         found = {"espeak_voice": PARTNER_ESPEAK[key]}
     partner = _from_meta({**found, "lang": other}, PARTNER_ESPEAK[key], room, where)
     return replace(voice, partners={other: partner})
