@@ -194,7 +194,22 @@ def speak(text: str, voice_config, library, *, where: str = "text_config.text",
             chunks.append(np.zeros(n, np.float32))
             pos += n
     samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
-    return Clip(limit(samples), cues, actions, None if phonemes is None else tuple(phonemes))
+    return Clip(limit(samples), cues, actions, None if phonemes is None else covered(phonemes, pos / SAMPLE_RATE))
+
+
+def covered(phonemes: list[Phoneme], duration: float) -> tuple[Phoneme, ...]:
+    """The phonemes with every stretch between them (pauses, breaks, trimmed silence) a pause
+    "", so they cover the clip from 0 to `duration` without a hole."""
+    out: list[Phoneme] = []
+    t = 0.0
+    for p in phonemes:
+        if p.start > t + 1e-6:
+            out.append(Phoneme(t, p.start, ""))
+        out.append(p)
+        t = max(t, p.end)
+    if duration > t + 1e-6:
+        out.append(Phoneme(t, duration, ""))
+    return tuple(out)
 
 
 def _say(seg: Seg, voice: Voice, lang: str, library, cache_dir, where: str):
