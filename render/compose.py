@@ -31,6 +31,8 @@ from render.layers.text import decode_text, text_layer
 from render.layers.video import VideoLayer, video_layer
 from render.spec.models import LayerType, Room
 from render.spec.video import effective_video_config
+from render.speech.gestures import action_warnings
+from render.speech.pose import Pose
 
 DEFAULT_HUMAN_HEIGHT = 0.78  # share of the canvas height for a streamer without a HUMAN layer
 
@@ -220,9 +222,11 @@ class SceneCompositor:
         return ops
 
     # ---- frames ---------------------------------------------------------------------------------
-    def frame_i420(self, t: float, level: float = 0.0, subtitle: str | None = None,
+    def frame_i420(self, t: float, level: float | Pose = 0.0, subtitle: str | None = None,
                    overlays: list[tuple[float, list]] = ()) -> np.ndarray:
         """The frame at scene time t: uint8 (H*3//2, W) yuv420p at the output size (a new array).
+
+        `level`: the streamer's pose (mouth shape, gesture), or a bare loudness level 0..1.
 
         `overlays`: (time since the overlay appeared, its overlay_ops) in stacking order."""
         out = self._base.copy()
@@ -243,7 +247,7 @@ class SceneCompositor:
                 sp.blend(fp)
         return out
 
-    def frame_rgb(self, t: float, level: float = 0.0, subtitle: str | None = None) -> Image.Image:
+    def frame_rgb(self, t: float, level: float | Pose = 0.0, subtitle: str | None = None) -> Image.Image:
         """The same frame as RGB (converted from the I420 frame: what is streamed)."""
         return Image.fromarray(i420_to_rgb(self.frame_i420(t, level, subtitle)))
 
@@ -252,12 +256,13 @@ PICTURE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEB
 
 
 def render_warnings(room: Room) -> list[str]:
-    """What would draw badly without failing: characters no font has, a subtitle box off the canvas."""
+    """What would draw badly without failing: characters no font has, a subtitle box off the canvas,
+    insert-actions that are no gesture."""
     from render.layers.subtitle import placement_warnings
     from render.layers.text import glyph_warnings
 
     vc = effective_video_config(room)
-    return glyph_warnings(room, bool(vc.is_subtitle_enable)) + placement_warnings(room)
+    return glyph_warnings(room, bool(vc.is_subtitle_enable)) + placement_warnings(room) + action_warnings(room)
 
 
 def save_png(image: Image.Image, out_path) -> Path:

@@ -42,6 +42,7 @@ from render.spec.enums import PlayType, Role, StreamerAction
 from render.spec.live_events import ViewerEvent
 from render.spec.models import VoiceConfig
 from render.speech import Clip, SpeechFn, speak
+from render.speech.pose import Pose
 from render.timebase import samples_per_frame
 
 PARAGRAPH_GAP = 0.4  # seconds of quiet after each paragraph, as a person pauses
@@ -196,13 +197,14 @@ class Programme:
             self._end()
             return None
         self._side_step(i)
-        level, subtitle = 0.0, None
+        level: float | Pose = 0.0
+        subtitle = None
         cur = self.cur
         if cur is not None:
             k = cur.start + (i - self.cur_at)
             if k < cur.end:
                 if cur.role == Role.STREAMER.value:
-                    level = float(cur.track.levels[k])
+                    level = cur.track.pose(k)
                 subtitle = cur.track.subtitles[k]
                 if cur.kind == it.PARAGRAPH and any(a == k for a, _ in cur.track.sentences):
                     self._on_sentence(cur, k, i)
@@ -211,6 +213,8 @@ class Programme:
                     self._finish(cur, i)
                 if cur.end > cur.start and k - cur.end < cur.gap:  # the pause after it: no blink
                     subtitle = cur.track.subtitles[cur.end - 1]
+                    if cur.role == Role.STREAMER.value and cur.last_slice:  # a gesture finishing
+                        level = cur.track.pose(k)
         if subtitle is None and self.side is not None:
             k = self.side.item.start + (i - self.side.at)
             if k < self.side.item.end:

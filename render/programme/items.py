@@ -13,6 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from render.speech import Clip
+from render.speech.gestures import Gesture, gesture_frames, gesture_track
+from render.speech.pose import Pose
+from render.speech.visemes import Viseme, viseme_track
 
 PARAGRAPH = "PARAGRAPH"  # a scripted paragraph (or a slice of one)
 INSERT = "INSERT"        # INSERT_PLAY_SCRIPT, or a rule's spoken reply
@@ -21,11 +24,27 @@ AUDIO = "AUDIO"          # INSERT_PLAY_AUDIO, or a rule's reply audio
 
 @dataclass(frozen=True)
 class Track:
-    """Per clip frame: mouth level, subtitle text; and the sentences' [first, end) frames."""
+    """Per clip frame: mouth level, subtitle text; and the sentences' [first, end) frames.
+
+    `visemes`: per clip frame mouth shapes from the clip's phoneme timings (None: the engine gave
+    none, the levels drive the mouth). `gestures`: per frame the insert-action gesture playing
+    (may run past the clip's last frame, into the pause after it)."""
 
     levels: np.ndarray
     subtitles: tuple[str | None, ...]
     sentences: tuple[tuple[int, int], ...]
+    visemes: np.ndarray | None = None
+    gestures: tuple[tuple[Gesture, float] | None, ...] = ()
+
+    def pose(self, k: int) -> Pose:
+        """The streamer's mouth and gesture at clip frame k (past the clip: at rest, gesturing on)."""
+        g = self.gestures[k] if 0 <= k < len(self.gestures) else None
+        gesture, progress = g if g is not None else (None, 0.0)
+        if not 0 <= k < len(self.levels):
+            return Pose(gesture=gesture, progress=progress)
+        if self.visemes is not None:
+            return Pose(viseme=Viseme(int(self.visemes[k])), gesture=gesture, progress=progress)
+        return Pose(float(self.levels[k]), gesture=gesture, progress=progress)
 
     @classmethod
     def of(cls, clip: Clip, fps: int, shown=None) -> Track:
@@ -41,7 +60,9 @@ class Track:
         # to the frame after its last, so a replay or an insert never clips its onset or its tail
         spans = [(math.floor(cue.start * fps), min(max(math.ceil(cue.end * fps), math.floor(cue.start * fps) + 1), n))
                  for cue in clip.cues]
-        return cls(clip.levels(fps), tuple(subs), tuple(spans))
+        visemes = None if clip.phonemes is None else viseme_track(clip.phonemes, fps, n)
+        gestures = tuple(gesture_track(clip.actions, fps, gesture_frames(clip.actions, fps)))
+        return cls(clip.levels(fps), tuple(subs), tuple(spans), visemes, gestures)
 
 
 @dataclass

@@ -12,9 +12,11 @@ from render.assets import AssetLibrary
 from render.audio import decode_audio
 from render.compose import SceneCompositor
 from render.plan import paragraphs_in_order, policy_of
+from render.programme.items import Track
 from render.spec.models import LiveVideoScriptInfo, PlayMode, Room
 from render.spec.references import scene_sounds
 from render.speech import Clip, SpeechFn, recorded, speak
+from render.speech.pose import Pose
 
 BED_GAIN = {"AUDIO": 0.3, "VIDEO": 0.5}  # under the voice (the mix ducks them further while it speaks)
 
@@ -94,8 +96,8 @@ def load_scenes(room: Room, library: AssetLibrary, fps: int, *, wanted: list[int
     return out
 
 
-def speech_at(scene: SceneState, room: Room, t: float, fps: int, gap: int) -> tuple[float, str | None]:
-    """(level, subtitle) at `t` seconds into a scene that plays its paragraphs in order."""
+def speech_at(scene: SceneState, room: Room, t: float, fps: int, gap: int) -> tuple[Pose | float, str | None]:
+    """(the streamer's pose, subtitle) at `t` seconds into a scene that plays its paragraphs in order."""
     i = round(t * fps)
     start = 0
     for p in paragraphs_in_order(room, scene.index):
@@ -103,11 +105,11 @@ def speech_at(scene: SceneState, room: Room, t: float, fps: int, gap: int) -> tu
         if clip is None:
             continue
         n = clip.frames(fps)
-        if start <= i < start + n:
+        if start <= i < start + n + gap:
+            if p not in scene.tracks:
+                scene.tracks[p] = Track.of(clip, fps, scene.compositor.subtitle_cues(clip.cues))
+            track = scene.tracks[p]
             k = i - start
-            level = float(clip.levels(fps)[k])
-            shown = scene.compositor.subtitle_cues(clip.cues)
-            sub = next((c.text for c in shown if c.frames(fps)[0] <= k < c.frames(fps)[1]), None)
-            return level, sub
+            return track.pose(k), track.subtitles[k] if k < n else None
         start += n + gap
     return 0.0, None

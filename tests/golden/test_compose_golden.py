@@ -15,6 +15,9 @@ from PIL import Image
 from render.assets import AssetLibrary
 from render.compose import SceneCompositor
 from render.spec import load_room
+from render.speech.gestures import Gesture
+from render.speech.pose import Pose
+from render.speech.visemes import Viseme
 
 HERE = Path(__file__).resolve().parent
 ROOMS = HERE / "rooms"
@@ -30,10 +33,21 @@ CASES = [
     ("landscape_video_loop", "landscape_video", 0, 2.52, 0.4, "Short line 短句"),
     ("crop_blink", "crop", 0, 0.75, 0.0, "CROP keeps the canvas scale"),
     ("video_background", "video_background", 0, 1.3, 0.6, None),
+    # mouth shapes from phoneme timings (a model picture), and the placeholder's gestures
+    ("viseme_closed_m", "layers_vertical", 0, 0.5, Pose(viseme=Viseme.CLOSED), None),
+    ("viseme_rounded_u", "layers_vertical", 0, 0.5, Pose(viseme=Viseme.ROUNDED), None),
+    ("placeholder_wave_teeth", "video_background", 0, 1.3,
+     Pose(viseme=Viseme.TEETH, gesture=Gesture.WAVE, progress=0.5), None),
+    ("placeholder_heart_rounded", "video_background", 0, 1.3,
+     Pose(viseme=Viseme.ROUNDED, gesture=Gesture.HEART, progress=0.5), None),
+    ("placeholder_point_wide", "video_background", 0, 1.3,
+     Pose(viseme=Viseme.WIDE, gesture=Gesture.POINT, progress=0.5), None),
+    ("placeholder_nod_closed", "video_background", 0, 1.3,
+     Pose(viseme=Viseme.CLOSED, gesture=Gesture.NOD, progress=0.25), None),
 ]
 
 
-def compose(room: str, scene: int, t: float, level: float, subtitle) -> Image.Image:
+def compose(room: str, scene: int, t: float, level: float | Pose, subtitle) -> Image.Image:
     loaded = load_room(str(ROOMS / f"{room}.json"))
     lib = AssetLibrary.default(base_dir=loaded.base_dir, extra_dirs=[HERE / "library"])
     img = SceneCompositor(loaded.room, scene, lib).frame_rgb(t, level, subtitle)
