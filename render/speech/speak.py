@@ -130,10 +130,12 @@ def voice_for(voice_config, library, *, text: str = "", where: str = "voice_conf
     other = "en" if voice.lang == "zh" else "zh"
     key = (other, voice.gender)
     partner_meta = meta.get(f"{other}_voice")
-    try:
-        found = library.asset(partner_meta or PARTNERS[key], "VOICE", field=f"{where}.voice_asset_id").meta or {}
-    except (AssetNotFoundError, MediaFileError):  # a library without it: espeak-ng's voice of that language
-        found = {"espeak_voice": PARTNER_ESPEAK[key]}
+    found = {"espeak_voice": PARTNER_ESPEAK[key]}  # without a library or such asset: espeak-ng's voice
+    if library is not None:
+        try:
+            found = library.asset(partner_meta or PARTNERS[key], "VOICE", field=f"{where}.voice_asset_id").meta or {}
+        except (AssetNotFoundError, MediaFileError):
+            pass
     partner = _from_meta({**found, "lang": other}, PARTNER_ESPEAK[key], room, where)
     return replace(voice, partners={other: partner})
 
