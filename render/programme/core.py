@@ -74,8 +74,9 @@ class Programme:
     def __init__(self, loaded: LoadedRoom, library: AssetLibrary, *, seed: int | None = None,
                  room_id: str = "", job_id: str = "", realtime: bool = False, progress=None,
                  max_live_seconds: float | None = None, interaction_callback_url: str | None = None,
-                 speech: SpeechFn = speak):
-        """`speech` makes every clip the show speaks (render.speech.speak; tests pass a synthetic one)."""
+                 speech: SpeechFn | None = None):
+        """`speech` makes every clip the show speaks (None: render.speech.speak; tests pass a
+        synthetic one)."""
         self.loaded, self.room, self.library = loaded, loaded.room, library
         self.speech = speech
         self.video = effective_video_config(self.room)
@@ -563,7 +564,7 @@ class Programme:
 
     def synth(self, text: str, role: str, where: str) -> Clip:
         voice, voice_where = self.voice_of(role)
-        return self.speech(text, voice, self.library, where=where, voice_where=voice_where)
+        return (self.speech or speak)(text, voice, self.library, where=where, voice_where=voice_where)
 
     def load_audio(self, ref: str, where: str) -> Clip:
         return Clip(decode_audio(self.library.resolve(ref, "AUDIO", field=where)))

@@ -42,7 +42,7 @@ class SceneState:
 
 
 def load_clip(room: Room, library: AssetLibrary, s: int, p: int, scene: LiveVideoScriptInfo | None = None, *,
-              speech: SpeechFn = speak) -> Clip:
+              speech: SpeechFn | None = None) -> Clip:
     """The sound of one paragraph: TTS of its text, or its recorded audio (play_mode AUDIO)."""
     scene = scene or room.scene_scripts[s]
     para = scene.shoot_scripts[p]
@@ -59,6 +59,7 @@ def load_clip(room: Room, library: AssetLibrary, s: int, p: int, scene: LiveVide
                         if srt is not None else None)
     if para.text_config is None:
         return Clip(np.zeros(0, np.float32))
+    speech = speech or speak  # None: render.speech.speak, looked up when called
     return speech(para.text_config.text, scene.voice_config, library, where=f"{at}.text_config.text")
 
 
@@ -74,7 +75,8 @@ def scene_beds(room: Room, library: AssetLibrary, s: int) -> list[tuple[np.ndarr
 
 def load_scenes(room: Room, library: AssetLibrary, fps: int, *, wanted: list[int] | None = None,
                 speech: bool = True, version: int = 0,
-                progress: Callable[[str], None] | None = None, speak_fn: SpeechFn = speak) -> dict[int, SceneState]:
+                progress: Callable[[str], None] | None = None,
+                speak_fn: SpeechFn | None = None) -> dict[int, SceneState]:
     """Every scene (or the `wanted` ones) with its compositor, beds and paragraph speech."""
     scenes = room.scene_scripts or []
     indexes = range(len(scenes)) if wanted is None else wanted
