@@ -148,10 +148,23 @@ def build_parser() -> argparse.ArgumentParser:
     pu.add_argument("-q", "--quiet", action="store_true", help="no status line")
     pu.set_defaults(func=cmd_push)
 
-    fd = sub.add_parser("feed", help="report viewer events (JSON lines) to a live job's live_event_report_url")
-    fd.add_argument("file", nargs="?", default="-", metavar="FILE|-",
-                    help="events, one JSON object a line (default stdin)")
-    fd.add_argument("--url", required=True, help="the job's pre-signed live_event_report_url")
+    fd = sub.add_parser("feed", help="report viewer events to a live job's live_event_report_url: JSON lines, "
+                        "a platform's comments (bilibili ROOM_ID, tiktok @user), or a recording (replay FILE)")
+    fd.add_argument("file", nargs="?", default="-", metavar="FILE|-|bilibili|tiktok|replay",
+                    help="events, one JSON object a line (default stdin); or a platform; or replay")
+    fd.add_argument("target", nargs="?", metavar="ROOM_ID|@user|RECORDING",
+                    help="the Bilibili room, the TikTok user, or the recording to replay")
+    fd.add_argument("--url", help="the job's pre-signed live_event_report_url (a platform feed without it "
+                    "only records)")
+    fd.add_argument("--record", metavar="FILE", help="append what arrives to FILE, with timestamps (a timeline "
+                    "that `feed replay` and `preview --events-in` read)")
+    fd.add_argument("--speed", type=float, default=1.0, help="replay: X times its own pace")
+    fd.add_argument("--silence", type=float, default=300.0, metavar="S",
+                    help="reconnect after S seconds without an event (default 300)")
+    fd.add_argument("--server", metavar="WS_URL", help="bilibili: the danmaku WebSocket to use (no room lookup)")
+    fd.add_argument("--cookie-file", metavar="FILE", help="bilibili: a file holding a logged-in Cookie header "
+                    "(or $SMARTLIVE_BILIBILI_COOKIE)")
+    fd.add_argument("-q", "--quiet", action="store_true", help="no status line")
     fd.set_defaults(func=cmd_feed)
 
     sv = sub.add_parser("serve", help="serve the REST API (rooms and live jobs) over HTTP")
@@ -171,7 +184,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_feed(args) -> int:
     from render.errors import MediaFileError
-    from render.interaction.feed import FeedError, feed
+    from render.feeds.lines import FeedError, feed
+
+    if args.file in ("bilibili", "tiktok", "replay"):
+        from render.feeds.cli import platform_feed
+
+        return platform_feed(args)
+    if not args.url:
+        print("feed: --url is needed to report events (the job's live_event_report_url)", file=sys.stderr)
+        return 2
 
     try:
         source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115

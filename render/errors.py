@@ -11,6 +11,7 @@
     ├── StateError             MSS.20020001  409  task state does not allow this operation
     ├── NotFoundError          MSS.41000003  404  (LookupError) unknown room or job
     ├── ConcurrencyError       MSS.41000012  403  job concurrency limit exceeded
+    ├── BusyError              MSS.00000429  429  too busy now: retry after .retry_after s (Retry-After)
     └── OutputError            MSS.00000004  500  an RTMP/file output failed for good
 
 The code-to-message mapping lives here only (MESSAGES); the CLI and the API both
@@ -28,6 +29,7 @@ MESSAGES = {
     "MSS.20020001": "Task state does not allow this operation",
     "MSS.41000003": "Task not found",
     "MSS.41000012": "Job concurrency limit exceeded",
+    "MSS.00000429": "Too many requests",
 }
 
 
@@ -100,6 +102,17 @@ class NotFoundError(RenderError, LookupError):
 
 class ConcurrencyError(RenderError):
     code, http_status = "MSS.41000012", 403
+
+
+class BusyError(RenderError):
+    """Nothing was taken: the caller may send the same again after `retry_after` seconds (the
+    API answers 429 with a Retry-After header)."""
+
+    code, http_status = "MSS.00000429", 429
+
+    def __init__(self, detail: str = "", *, retry_after: int = 1, details: list[str] | None = None):
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(detail, details=details)
 
 
 class OutputError(RenderError):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from render.assets import AssetLibrary
 from render.callbacks import EventSink
-from render.encode import LIVE
+from render.encode import live_profile
 from render.errors import OutputError, RenderError, SpecError
 from render.live import LiveStats, run_live
 from render.preview import encode_settings
@@ -94,7 +94,8 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
     encoder."""
     from render.programme import Programme
 
-    settings = dataclasses.replace(encode_settings(loaded), profile=LIVE)
+    settings = dataclasses.replace(encode_settings(loaded),
+                                   profile=live_profile((loaded.room.model_extra or {}).get("encode_profile")))
     if not loaded.room.scene_scripts:
         raise SpecError("scene_scripts: the room has no scene to render")
     fps, clock = settings.fps, {"frame": 0}

@@ -145,7 +145,9 @@ class RequestIdMiddleware:
 
 
 def error_response(err: RenderError, status: int | None = None) -> JSONResponse:
-    return JSONResponse(err.body(), status_code=status or err.http_status)
+    retry_after = getattr(err, "retry_after", None)  # BusyError: 429 says when to try again
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return JSONResponse(err.body(), status_code=status or err.http_status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -5,6 +5,9 @@ insert-commands and live-event-report operations, carried to the worker by its j
                     authorize=...)                    # from create_app
     job_report_url(request, settings, job)           # {"live_event_report_url": ...} for start/show
 
+An event report answers how many of its events the live took (`accepted`: the first n), or 429
+with Retry-After when it took none: nothing is cut silently.
+
 The handlers are async and wait for the worker without holding a thread, so a burst of event
 reports never blocks the server's other requests. live-event-report is authenticated by AK/SK
 or by the pre-signed auth_key + expires_time of the job's live_event_report_url (query, or the
@@ -16,16 +19,18 @@ import asyncio
 import time
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
 
 from render.api.presign import check_presigned, report_secret, report_url
 from render.api.rule_groups import expand_groups
 from render.api.settings import Settings
 from render.control.channel import ChannelError
-from render.errors import StateError, UnauthorizedError
+from render.errors import BusyError, InternalError, StateError, UnauthorizedError
 from render.spec.commands import parse_command
 from render.spec.live_events import parse_report
 
 ONE_JOB = "/smart-live-rooms/{room_id}/smart-live-jobs/{job_id}"
+RETRY_AFTER = 1  # s a caller waits before reporting again the events a full live did not take
 
 
 def job_report_url(request: Request, settings: Settings, job: dict, *, fresh: bool = False) -> dict:
@@ -36,6 +41,21 @@ def job_report_url(request: Request, settings: Settings, job: dict, *, fresh: bo
     url = report_url(str(request.base_url), report_secret(settings), job["project_id"], job["room_id"],
                      job["job_id"], expires)
     return {"live_event_report_url": url}
+
+
+def report_answer(taken, given: int, url: dict) -> JSONResponse:
+    """A live-event-report's answer from the worker's `{accepted: n}`: the live takes events in
+    order, so the first n were taken. 200 `{live_event_report_url, accepted}` when it took any
+    (with Retry-After when it took only some: send the rest again then); 429 + Retry-After when
+    it took none. Before this, a full queue cut a flood while the report still answered 200."""
+    accepted = taken.get("accepted") if isinstance(taken, dict) else None
+    if isinstance(accepted, bool) or not isinstance(accepted, int) or not 0 <= accepted <= given:
+        raise InternalError(f"the job's worker answered {taken!r} to an event report (no accepted count)")
+    if given and accepted == 0:
+        raise BusyError(f"events: the live is not taking events now (its queue is full); none of the "
+                        f"{given} was taken, report them again after {RETRY_AFTER} s", retry_after=RETRY_AFTER)
+    headers = {"Retry-After": str(RETRY_AFTER)} if accepted < given else None
+    return JSONResponse({**url, "accepted": accepted}, headers=headers)
 
 
 async def ask(link, msg: dict, timeout: float):
@@ -99,8 +119,8 @@ def install_control(app: FastAPI, r: APIRouter, *, store, runner, settings: Sett
             await authorize(request, project_id)
         data = parse_body(await raw_body(request), settings)
         job, link = live_link(project_id, room_id, job_id)
-        parse_report(data)  # 400 naming events[i].<field> before anything reaches the live
-        await ask(link, {"op": "events", "body": data}, ctl.command_timeout)
-        return job_report_url(request, settings, job, fresh=refresh_url)
+        events = parse_report(data)  # 400 naming events[i].<field> before anything reaches the live
+        taken = await ask(link, {"op": "events", "body": data}, ctl.command_timeout)
+        return report_answer(taken, len(events), job_report_url(request, settings, job, fresh=refresh_url))
 
     app.include_router(public)

@@ -47,6 +47,7 @@ from render.api.store import Store
 from render.assets import POLICY_ENV
 from render.control.channel import ChannelError, JobLink
 from render.control.worker import RESULT, SOCKET, read_result
+from render.encode import live_profile
 from render.errors import ConcurrencyError, NotFoundError, SpecError, StateError
 from render.spec import validate_room
 
@@ -59,6 +60,7 @@ OVERRIDES = (  # the start body's fields (api-family.md), each replacing the roo
     "view_mode",
     "co_streamer_config",
     "interaction_callback_url",
+    "encode_profile",  # smartlive's own: "live" (default) or "low-latency" (render.encode)
 )
 HEARTBEAT = ".heartbeat"  # in the jobs folder: when the server was last alive (restart cleanup)
 SECRET_ENV = ("SMARTLIVE_SK", "SMARTLIVE_AK", "SMARTLIVE_TOKEN")  # the server's keys: never a worker's
@@ -276,6 +278,7 @@ class JobRunner:
         if callback is not None and not _http_url(callback):
             raise SpecError(f"interaction_callback_url: {callback!r} is not an http:// or https:// URL")
         effective, _ = validate_room(spec)
+        live_profile(spec.get("encode_profile"))  # 400 naming encode_profile, not a worker that fails
         if not spec.get("output_urls"):
             raise SpecError(
                 "output_urls: a live job needs at least one RTMP output URL "

@@ -52,9 +52,10 @@ class Recorder:
         fut.set_result(json.dumps({"asked": cmd.name, "last": last}) if cmd.is_query else "SUCCESS")
         return fut
 
-    def report(self, events):
-        ch.emit({"event_type": "EVENTS_SEEN", "message": json.dumps({"n": len(events)})})
-        return len(events)
+    def report(self, events):  # takes events up to the first whose content says "full"
+        taken = next((i for i, e in enumerate(events) if e.content.get("full")), len(events))
+        ch.emit({"event_type": "EVENTS_SEEN", "message": json.dumps({"n": taken})})
+        return taken
 
     def inserts(self, offset=0, limit=None):
         items = [{"command_id": c.command_id, "command": c.name, "params": c.raw_params, "source": c.source}
@@ -216,6 +217,29 @@ def test_presigned_report_url(tmp_path):
         with httpx.Client(trust_env=False, timeout=30) as anon:
             r = anon.post(old, json=report)
         assert r.status_code == 401 and "expires_time: the live_event_report_url expired" in r.json()["error_msg"]
+
+
+def test_a_report_answers_how_many_events_the_live_took(tmp_path):
+    """A live whose queue is full takes some events or none: the report says how many (the first
+    n) or answers 429 with Retry-After; it never answers 200 for events it dropped."""
+    with ApiServer(settings(tmp_path)) as srv, api(srv) as c:
+        room_id, job_id, _ = start(c)
+        until_live(c, room_id, job_id)
+        base = job_path(room_id, job_id)
+
+        def ev(i, full=False):
+            return {"type": 1, "content": json.dumps({"content": f"c{i}", **({"full": True} if full else {})})}
+
+        r = c.post(base + "/live-event-report", json={"total": 3, "events": [ev(0), ev(1), ev(2)]})
+        assert r.status_code == 200 and r.json()["accepted"] == 3 and "retry-after" not in r.headers
+        r = c.post(base + "/live-event-report", json={"total": 3, "events": [ev(0), ev(1, True), ev(2)]})
+        assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
+        assert r.headers["retry-after"] == "1" and r.json()["live_event_report_url"]
+        r = c.post(base + "/live-event-report", json={"total": 2, "events": [ev(0, True), ev(1)]})
+        assert r.status_code == 429, r.text
+        assert r.headers["retry-after"] == "1" and r.json()["error_code"] == "MSS.00000429"
+        assert "none of the 2 was taken" in r.json()["error_msg"]
+        c.post(base + "/stop")
 
 
 def test_a_burst_of_reports_does_not_block_other_requests(tmp_path):

@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from render.callbacks import sign
+from render.feeds.lines import FeedError, feed
 from render.interaction import Callback, CallbackSender, Interaction
-from render.interaction.feed import FeedError, feed
 from render.spec import load_room
 from render.spec.models import LiveEventCallBackConfig
 from tests.unit.test_interaction_engine import BASE_ROOM, with_trigger
