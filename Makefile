@@ -44,10 +44,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev,piper,piper-voice-joe]'
 	@touch $@
 
+# The product in about a minute: the showcase room steered by its timeline (an inserted line, a
+# greeting rule, a gift with its card and the co-streamer's thanks, the robot, an overlay).
+DEMO_OUT ?= out
+DEMO_SECONDS ?= 30
 demo: setup
-	@mkdir -p out
-	$(BIN)/smartlive preview assets/rooms/example.json -o out/example.mp4
-	@echo "The example room is rendered: $$(pwd)/out/example.mp4 (play it with: ffplay out/example.mp4)"
+	@mkdir -p $(DEMO_OUT)
+	$(BIN)/smartlive preview assets/rooms/showcase.json -o $(DEMO_OUT)/demo.mp4 --seed 1 \
+	  --events-in assets/timelines/showcase.jsonl --events-out $(DEMO_OUT)/demo.jsonl --duration $(DEMO_SECONDS)
+	@echo "The showcase room, steered by assets/timelines/showcase.jsonl, is rendered: $$(cd $(DEMO_OUT) && pwd)/demo.mp4"
+	@echo "(its events: $(DEMO_OUT)/demo.jsonl; play it with: ffplay $(DEMO_OUT)/demo.mp4)"
 
 test: setup
 	$(call apt_install,$(APT_TEST))

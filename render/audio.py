@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from render.errors import MediaFileError
+from render.errors import CorruptFileError, MediaFileError
 from render.timebase import SAMPLE_RATE, samples_per_frame
 
 CEILING = 10 ** (-1.2 / 20)  # limiter ceiling, -1.2 dBFS: peaks stay below -1 dBFS
@@ -60,7 +60,7 @@ def decode_audio(path, *, optional: bool = False) -> np.ndarray:
             if not box.streams.audio:
                 if optional:
                     return np.zeros(0, np.float32)
-                raise MediaFileError(f"{path}: no audio stream")
+                raise CorruptFileError(f"{path}: no audio stream")
             stream = box.streams.audio[0]
             rs = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
             chunks = []
@@ -71,11 +71,11 @@ def decode_audio(path, *, optional: bool = False) -> np.ndarray:
     except MediaFileError:
         raise
     except (av.error.FFmpegError, ValueError, OSError) as e:
-        raise MediaFileError(f"{path}: not a readable audio file ({e})") from None
+        raise CorruptFileError(f"{path}: not a readable audio file ({e})") from None
     if not chunks:
         if optional:
             return np.zeros(0, np.float32)
-        raise MediaFileError(f"{path}: no audio samples")
+        raise CorruptFileError(f"{path}: no audio samples")
     return np.concatenate(chunks).astype(np.float32)
 
 

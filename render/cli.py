@@ -15,10 +15,21 @@ from render import __version__
 from render.errors import RenderError
 
 
+def _asset_dirs(args) -> list[Path]:
+    """--assets folders, given before or after the subcommand; a missing one is an error."""
+    from render.errors import SpecError
+
+    dirs = [Path(d) for d in (args.assets or []) + (getattr(args, "sub_assets", None) or [])]
+    for d in dirs:
+        if not d.is_dir():
+            raise SpecError(f"--assets: {d} is not a folder (an asset library folder with manifest.json)")
+    return dirs
+
+
 def _library(args, loaded):
     from render.assets import AssetLibrary
 
-    return AssetLibrary.default(base_dir=loaded.base_dir, extra_dirs=[Path(d) for d in args.assets or []])
+    return AssetLibrary.default(base_dir=loaded.base_dir, extra_dirs=_asset_dirs(args))
 
 
 def _warnings(loaded) -> list[str]:
@@ -63,7 +74,7 @@ def cmd_validate(args) -> int:
     """Every stage's problems in one run: the spec's, then (on what is valid) every media file
     opened as the render opens it; warnings for what would draw badly or rules that cannot fire."""
     from render.errors import SpecError
-    from render.interaction.lint import robot_warnings
+    from render.interaction.lint import robot_errors
     from render.spec import load_room
     from render.spec.references import check_media
 
@@ -79,8 +90,7 @@ def cmd_validate(args) -> int:
     warnings = []
     if loaded is not None:
         library = _library(args, loaded)
-        problems += check_media(loaded.room, library, open_files=True)
-        loaded.warnings += robot_warnings(loaded.room, library)
+        problems += check_media(loaded.room, library, open_files=True) + robot_errors(loaded.room, library)
         warnings = _warnings(loaded) if not problems else loaded.warnings
     if args.json:
         body = ({"valid": True, "warnings": warnings} if not problems else
@@ -102,24 +112,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assets", action="append", metavar="DIR",
                    help="an extra asset library folder (with manifest.json); repeatable")
     sub = p.add_subparsers(dest="command", required=True)
+    assets = argparse.ArgumentParser(add_help=False)  # --assets after the subcommand too
+    assets.add_argument("--assets", action="append", metavar="DIR", dest="sub_assets",
+                        help="an extra asset library folder (with manifest.json); repeatable")
 
-    v = sub.add_parser("validate", help="check a room JSON against the spec")
+    v = sub.add_parser("validate", parents=[assets], help="check a room JSON against the spec")
     v.add_argument("room", help="the room JSON file")
     v.add_argument("--json", action="store_true", help="print the API's error body instead of lines")
     v.set_defaults(func=cmd_validate)
 
-    f = sub.add_parser("frame", help="render one frame of a room to a PNG")
+    f = sub.add_parser("frame", parents=[assets], help="render one frame of a room to a PNG")
     f.add_argument("room")
     f.add_argument("--at", type=float, default=0.0, metavar="SECONDS", help="time in the scene (default 0)")
     f.add_argument("--scene", type=int, default=0, metavar="N", help="scene index, from 0 (default 0)")
     f.add_argument("-o", "--output", required=True, metavar="OUT.png")
     f.set_defaults(func=cmd_frame)
 
-    pv = sub.add_parser("preview", help="render a room to a video file (H264 -> MP4, VP8 -> WebM)")
+    pv = sub.add_parser("preview", parents=[assets], help="render a room to a video file (H264 -> MP4, VP8 -> WebM)")
     pv.add_argument("room")
     pv.add_argument("-o", "--output", required=True, metavar="OUT.mp4|OUT.webm")
     pv.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (needed for endless rooms)")
-    pv.add_argument("--seed", type=int, help="seed of the random play order (repeatable renders)")
+    pv.add_argument("--seed", type=int, help="seed of the random play order and of the reply ids (repeatable renders)")
+    pv.add_argument("--codec", choices=["H264", "VP8"], help="the video codec of the file, whatever the room says "
+                    "(default: by the file's extension, .webm VP8 and .mp4 H264, else the room's)")
     pv.add_argument("--events-out", metavar="FILE", help="write the play events as JSON lines")
     pv.add_argument("--events-in", metavar="TIMELINE", help="steer the preview: JSON lines of viewer events "
                     "and commands at stream times ({\"at\": 3.0, \"command\": ..., \"params\": ...})")
@@ -129,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     pv.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     pv.set_defaults(func=cmd_preview)
 
-    pu = sub.add_parser("push", help="stream a room live to RTMP servers (H264 + AAC in FLV)")
+    pu = sub.add_parser("push", parents=[assets], help="stream a room live to RTMP servers (H264 + AAC in FLV)")
     pu.add_argument("room")
     pu.add_argument("--url", action="append", metavar="URL", help="an RTMP URL (repeatable; pairs with --key)")
     pu.add_argument("--key", action="append", metavar="KEY", help="the stream key of the matching --url")
@@ -167,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     fd.add_argument("-q", "--quiet", action="store_true", help="no status line")
     fd.set_defaults(func=cmd_feed)
 
-    sv = sub.add_parser("serve", help="serve the REST API (rooms and live jobs) over HTTP")
+    sv = sub.add_parser("serve", parents=[assets], help="serve the REST API (rooms and live jobs) over HTTP")
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8080)
     sv.add_argument("--db", metavar="PATH", help="SQLite file (default $SMARTLIVE_DATA/smartlive.db)")
@@ -215,7 +230,7 @@ def cmd_serve(args) -> int:
     from render.api import serve
 
     serve(args.host, args.port, args.db, args.credentials, args.no_auth, args.max_jobs,
-          assets_dirs=[Path(d) for d in args.assets or []], media_roots=[Path(d) for d in args.media_root or []],
+          assets_dirs=_asset_dirs(args), media_roots=[Path(d) for d in args.media_root or []],
           allow_private_urls=args.allow_private_urls)
     return 0
 
@@ -286,7 +301,8 @@ def cmd_frame(args) -> int:
     if out.suffix.lower() not in PICTURE_FORMATS:
         raise SpecError(f"--output: {out.name} is not a picture file name; use "
                         f"{', '.join(PICTURE_FORMATS)}")
-    render_still(loaded, _library(args, loaded), args.scene, args.at, out)
+    render_still(loaded, _library(args, loaded), args.scene, args.at, out,
+                 warn=lambda w: print(f"warning: {w}", file=sys.stderr))
     print(f"wrote {out} (scene {args.scene} at {args.at:g} s)")
     return 0
 
@@ -299,7 +315,8 @@ def cmd_preview(args) -> int:
     events = _writable(args.events_out, "--events-out", not_same_as=out)
     loaded = _load(args)
     timeline = Path(args.events_in) if args.events_in else None
-    result = preview(loaded, _library(args, loaded), out, duration=args.duration, seed=args.seed,
+    codec = args.codec or {".webm": "VP8", ".mp4": "H264"}.get(out.suffix.lower())
+    result = preview(loaded, _library(args, loaded), out, duration=args.duration, seed=args.seed, codec=codec,
                      events_out=events, events_in=timeline, callbacks=args.callbacks, quiet=args.quiet,
                      interaction_callback_url=args.interaction_callback_url)
     switches = sum(e["event_type"] == "SHOOT_SCRIPT_SWITCH" for e in result.events)
@@ -322,7 +339,11 @@ def _failed_result(args, err) -> None:
                 pass
 
 
+_TERMINATED: list[int] = []
+
+
 def _interrupt(signum, frame):
+    _TERMINATED.append(signum)
     raise KeyboardInterrupt
 
 
@@ -340,7 +361,7 @@ def main(argv=None) -> int:
         return 2 if e.http_status == 400 else 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return 143 if _TERMINATED else 130  # 128 + the signal, as a shell reports it
     except Exception as e:  # a bug or an unexpected system failure: say so, without a traceback
         if os.environ.get("SMARTLIVE_DEBUG"):
             raise

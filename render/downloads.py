@@ -207,7 +207,8 @@ class _Response:
 def _check_headers(r, url: str, kind: str, field: str, cap: int) -> None:
     ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind in _MEDIA_KINDS and ctype in ("text/html", "application/xhtml+xml"):
-        raise MediaFileError(f"{field}: {url} answered with an HTML page, not a {kind} file")
+        article = "an" if kind[:1] in "AEIOU" else "a"  # "an IMAGE file"
+        raise MediaFileError(f"{field}: {url} answered with an HTML page, not {article} {kind} file")
     length = r.headers.get("content-length", "")
     if length.isdigit() and int(length) > cap:
         raise MediaFileError(f"{field}: {url} is larger than the {cap // MB} MB allowed for {kind}")

@@ -7,7 +7,8 @@
     ├── SpecError              MSS.00000003  400  (ValueError)  invalid parameter(s)
     ├── InternalError          MSS.00000004  500
     ├── AssetNotFoundError     MSS.10001001  400  (LookupError) unknown asset id
-    ├── MediaFileError         MSS.10001004  400  (FileNotFoundError) missing/corrupt/unreachable file
+    ├── MediaFileError         MSS.10001004  400  (FileNotFoundError) missing/unreachable file
+    │   └── CorruptFileError     MSS.10001004  400  a file that is there but cannot be read as its kind
     ├── StateError             MSS.20020001  409  task state does not allow this operation
     ├── NotFoundError          MSS.41000003  404  (LookupError) unknown room or job
     ├── ConcurrencyError       MSS.41000012  403  job concurrency limit exceeded
@@ -90,6 +91,14 @@ class AssetNotFoundError(RenderError, LookupError):
 
 class MediaFileError(RenderError, FileNotFoundError):
     code, http_status = "MSS.10001004", 400
+
+
+class CorruptFileError(MediaFileError):
+    """Same code, labelled for what it is: the file exists, but is not readable as its kind."""
+
+    @property
+    def title(self) -> str:
+        return "File corrupt or unreadable"
 
 
 class StateError(RenderError):

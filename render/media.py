@@ -25,4 +25,4 @@ def open_media(path: Path, kind: str, field: str) -> None:
         try:
             load(path)
         except MediaFileError as e:
-            raise MediaFileError(details=[f"{field}: {d}" for d in e.details]) from None
+            raise type(e)(details=[f"{field}: {d}" for d in e.details]) from None  # corrupt stays corrupt

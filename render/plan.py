@@ -30,6 +30,26 @@ def is_idle(room: Room) -> bool:
             or not any(s.shoot_scripts for s in room.scene_scripts or []))
 
 
+def waits_for_signal(room: Room) -> bool:
+    """auto_play_script false with a script to play: the show streams (and answers inserts and
+    rules) but its script waits for the signal, the first REWRITE_PLAY_SCRIPT."""
+    p = policy_of(room)
+    return (not p.auto_play_script and p.play_mode != PlayMode.NO_PRESET
+            and any(s.shoot_scripts for s in room.scene_scripts or []))
+
+
+def signalled(room: Room) -> Room:
+    """The room once its signal came: its script plays (auto_play_script true from now on)."""
+    policy = policy_of(room).model_copy(update={"auto_play_script": True})
+    return room.model_copy(update={"play_policy": policy})
+
+
+def with_exit_config(room: Room, config) -> Room:
+    """The room with play_policy.live_exit_config replaced (RESET_EXIT_CONFIG)."""
+    policy = policy_of(room).model_copy(update={"live_exit_config": config})
+    return room.model_copy(update={"play_policy": policy})
+
+
 def paragraphs_in_order(room: Room, scene_index: int) -> list[int]:
     """Indexes of a scene's paragraphs by sequence_no (missing numbers keep their written place)."""
     paras = room.scene_scripts[scene_index].shoot_scripts

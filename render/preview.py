@@ -5,7 +5,10 @@ times; the programme then runs its slow work inline, so the same timeline and se
 file every time."""
 from __future__ import annotations
 
+import dataclasses
+import random
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,22 +32,34 @@ class PreviewResult:
     events: list[dict]
 
 
-def encode_settings(loaded: LoadedRoom) -> EncodeSettings:
+def seeded_ids(timeline: list, seed: int | None) -> list:
+    """The timeline's commands with ids derived from the seed (their reply_ids in the events), so
+    the same timeline and seed give the same events file; no seed: they stay random."""
+    if seed is None:
+        return timeline
+    rng = random.Random(f"timeline ids {seed}")
+    return [dataclasses.replace(e, command=dataclasses.replace(
+                e.command, command_id=uuid.UUID(int=rng.getrandbits(128), version=4).hex))
+            if e.command is not None else e for e in timeline]
+
+
+def encode_settings(loaded: LoadedRoom, codec: str | None = None) -> EncodeSettings:
+    """The room's video settings; `codec` (H264 | VP8) replaces the room's codec (a preview's choice)."""
     vc = effective_video_config(loaded.room)
-    return EncodeSettings(vc.codec.value, vc.width, vc.height, fps=vc.fps, bitrate_kbps=vc.bitrate)
+    return EncodeSettings(codec or vc.codec.value, vc.width, vc.height, fps=vc.fps, bitrate_kbps=vc.bitrate)
 
 
 def preview(loaded: LoadedRoom, library: AssetLibrary, out: Path, *, duration: float | None = None,
             seed: int | None = None, events_out: Path | None = None, events_in: Path | None = None,
-            callbacks: bool = False, quiet: bool = False,
+            callbacks: bool = False, quiet: bool = False, codec: str | None = None,
             interaction_callback_url: str | None = None) -> PreviewResult:
     from render.programme import Programme, read_timeline  # the pipeline's heavy imports, only when rendering
 
-    settings = encode_settings(loaded)
+    settings = encode_settings(loaded, codec)
     output = FileOutput(out, settings)  # a codec/extension mismatch fails here, before any work
     if not loaded.room.scene_scripts:
         raise SpecError("scene_scripts: the room has no scene to render")
-    timeline = read_timeline(events_in) if events_in is not None else []
+    timeline = seeded_ids(read_timeline(events_in), seed) if events_in is not None else []
     say = (lambda msg: None) if quiet else (lambda msg: print(msg, file=sys.stderr))
     prog = Programme(loaded, library, seed=seed, realtime=False, progress=lambda m: say(f"preparing: {m}"),
                      interaction_callback_url=interaction_callback_url)

@@ -25,7 +25,9 @@ def output_pairs(loaded: LoadedRoom, urls: list[str] | None, keys: list[str] | N
     """(url, key) of every output: the command line's pairs, else the room's output_urls/stream_keys."""
     if urls:
         keys = keys or []
-        if len(keys) not in (0, len(urls)):
+        if not keys:
+            raise SpecError("--key: each --url needs its stream key (--url URL --key KEY; --key '' for none)")
+        if len(keys) != len(urls):
             raise SpecError(f"--key: {len(keys)} keys for {len(urls)} --url; give one --key per --url")
         return list(zip(urls, keys or [""] * len(urls), strict=True))
     room = loaded.room

@@ -35,6 +35,7 @@ from render.api.console_routes import install_console
 from render.api.control_routes import install_control, job_report_url
 from render.api.jobs import JobRunner
 from render.api.media import check_room_media
+from render.api.rtc import install_rtc
 from render.api.rule_groups import install_rule_groups
 from render.api.settings import Settings
 from render.api.store import Store, iso
@@ -232,6 +233,21 @@ def room_view(row: dict) -> dict:
     }
 
 
+LIVE_STATES = {"WAITING", "PROCESSING", "SUCCEED", "FAILED", "CANCELED", "BLOCKED", "NULL"}
+
+
+def live_states(value: str | None) -> list[str] | None:
+    """The list query's live_state: job states of a room's latest job, comma-separated (SUCCESS
+    is SUCCEED; NULL: no job yet); 400 naming live_state for anything else."""
+    if not value:
+        return None
+    states = [{"SUCCESS": "SUCCEED"}.get(s.strip().upper(), s.strip().upper()) for s in value.split(",")]
+    bad = [s for s in states if s not in LIVE_STATES]
+    if bad:
+        raise SpecError(f"live_state: {', '.join(bad)} is not a live state ({', '.join(sorted(LIVE_STATES))})")
+    return states
+
+
 def room_summary(row: dict, last_job: dict | None) -> dict:
     """A listing's entry, from the row's columns (never the stored body)."""
     out = {
@@ -310,6 +326,7 @@ def openapi_schema(app: FastAPI) -> dict:
             "output_urls": strings,
             "stream_keys": strings,
             "live_event_callback_config": {"$ref": "#/components/schemas/LiveEventCallBackConfig"},
+            "rtc_callback_config": {"$ref": "#/components/schemas/RTCLiveEventCallBackConfig"},
             "view_mode": {"$ref": "#/components/schemas/ViewMode"},
             "co_streamer_config": {"$ref": "#/components/schemas/CoStreamerConfig"},
         },
@@ -439,9 +456,11 @@ def create_app(settings: Settings) -> FastAPI:
         limit: int = Query(10, ge=1, le=100),
         room_name: str | None = None,
         room_type: str | None = None,
+        live_state: str | None = None,
     ):
         count, rows = store.list_rooms(
-            project_id, offset=offset, limit=limit, room_name=room_name, room_type=room_type
+            project_id, offset=offset, limit=limit, room_name=room_name, room_type=room_type,
+            live_state=live_states(live_state),
         )
         return {
             "count": count,
@@ -511,4 +530,5 @@ def create_app(settings: Settings) -> FastAPI:
                     raw_body=raw_body, authorize=authorize)
     app.include_router(r)
     app.state.console = console = install_console(app, settings, store, authorize)
+    install_rtc(app, settings, store, console.hub, loopback_host=host_is_loopback)
     return app

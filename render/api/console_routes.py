@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI, Query
-from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
 from render.api.settings import Settings
@@ -108,7 +108,11 @@ def install_console(app: FastAPI, settings: Settings, store: Store, authorize,
 
     @app.get("/console", include_in_schema=False)
     def page():
-        return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+        if not settings.no_auth:
+            return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+        html = (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace(  # the page opens at once
+            '<meta name="smartlive-auth" content="token">', '<meta name="smartlive-auth" content="off">')
+        return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
 
     @app.get("/console/", include_in_schema=False)
     def page_slash():

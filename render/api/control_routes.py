@@ -30,6 +30,7 @@ from render.spec.commands import parse_command
 from render.spec.live_events import parse_report
 
 ONE_JOB = "/smart-live-rooms/{room_id}/smart-live-jobs/{job_id}"
+PREPARE_WAIT = 60.0  # s a command or report waits for a PROCESSING job's worker to start playing
 RETRY_AFTER = 1  # s a caller waits before reporting again the events a full live did not take
 
 
@@ -71,21 +72,37 @@ async def ask(link, msg: dict, timeout: float):
 def install_control(app: FastAPI, r: APIRouter, *, store, runner, settings: Settings, parse_body, raw_body,
                     authorize) -> None:
     ctl = settings.control
+    playing: set[str] = set()  # jobs whose worker has answered it plays (takes commands)
 
-    def live_link(project_id: str, room_id: str, job_id: str):
-        """The channel of a PROCESSING job (404 no such job, 409 not live / not yet listening)."""
+    async def live_link(project_id: str, room_id: str, job_id: str):
+        """The channel of a PROCESSING job (404 no such job, 409 not live / not yet listening). A job
+        just PROCESSING whose worker is still opening its channel is waited for (command_timeout)."""
         job = store.get_job(project_id, room_id, job_id)
         if job["state"] != "PROCESSING":
             raise StateError(f"job_id: job {job_id} is {job['state']}; only a PROCESSING job takes commands and events")
+        deadline = time.monotonic() + ctl.command_timeout
         link = runner.link(job_id)
+        while (link is None or not link.connected) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+            link = runner.link(job_id)
         if link is None or not link.connected:
             raise StateError(f"job_id: job {job_id} is starting; its control channel is not open yet, try again")
+        if job_id not in playing:  # its worker may still be preparing (speech, outputs): wait for it to play
+            deadline = time.monotonic() + PREPARE_WAIT
+            while not (await ask(link, {"op": "ping"}, ctl.command_timeout)).get("attached"):
+                if time.monotonic() > deadline:
+                    raise StateError("job_id: the live is still preparing; commands and events are taken once "
+                                     "it plays, try again")
+                await asyncio.sleep(0.2)
+            playing.add(job_id)
+            if len(playing) > 10000:
+                playing.clear()
         return job, link
 
     @r.post(ONE_JOB + "/command", summary="Send a command to a live job", tags=["live control"])
     async def command(project_id: str, room_id: str, job_id: str, body: bytes = Depends(raw_body)):
         data = parse_body(body, settings)
-        _, link = live_link(project_id, room_id, job_id)
+        _, link = await live_link(project_id, room_id, job_id)
         params = data.get("params")
         if str(data.get("command", "")).upper() == "REWRITE_INTERACTION_RULES" and isinstance(params, dict):
             params = {**params, "interaction_rules": expand_groups(
@@ -99,7 +116,7 @@ def install_control(app: FastAPI, r: APIRouter, *, store, runner, settings: Sett
            tags=["live control"])
     async def insert_commands(project_id: str, room_id: str, job_id: str, offset: int = Query(0, ge=0),
                               limit: int = Query(10, ge=1, le=100)):
-        _, link = live_link(project_id, room_id, job_id)
+        _, link = await live_link(project_id, room_id, job_id)
         return await ask(link, {"op": "inserts", "offset": offset, "limit": limit}, ctl.command_timeout)
 
     public = APIRouter(prefix="/v1/{project_id}")  # authenticated here: AK/SK or the pre-signed URL
@@ -118,7 +135,7 @@ def install_control(app: FastAPI, r: APIRouter, *, store, runner, settings: Sett
         else:
             await authorize(request, project_id)
         data = parse_body(await raw_body(request), settings)
-        job, link = live_link(project_id, room_id, job_id)
+        job, link = await live_link(project_id, room_id, job_id)
         events = parse_report(data)  # 400 naming events[i].<field> before anything reaches the live
         taken = await ask(link, {"op": "events", "body": data}, ctl.command_timeout)
         return report_answer(taken, len(events), job_report_url(request, settings, job, fresh=refresh_url))

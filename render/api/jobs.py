@@ -57,6 +57,7 @@ OVERRIDES = (  # the start body's fields (api-family.md), each replacing the roo
     "output_urls",
     "stream_keys",
     "live_event_callback_config",
+    "rtc_callback_config",
     "view_mode",
     "co_streamer_config",
     "interaction_callback_url",
@@ -64,7 +65,7 @@ OVERRIDES = (  # the start body's fields (api-family.md), each replacing the roo
 )
 HEARTBEAT = ".heartbeat"  # in the jobs folder: when the server was last alive (restart cleanup)
 SECRET_ENV = ("SMARTLIVE_SK", "SMARTLIVE_AK", "SMARTLIVE_TOKEN")  # the server's keys: never a worker's
-STOPPED_EXITS = (0, 130, -signal.SIGTERM, -signal.SIGKILL)  # how a worker ends after our SIGTERM
+STOPPED_EXITS = (0, 130, 143, -signal.SIGTERM, -signal.SIGKILL)  # how a worker ends after our SIGTERM
 _MSS_LINE = re.compile(r"^(MSS\.\d{8}) (.+)$")
 
 # exec the worker with PR_SET_PDEATHSIG=SIGTERM (dies with the runner thread); argv[1] = server pid
@@ -165,6 +166,7 @@ class Worker:
     link: JobLink | None = None  # the job channel
     spawned_at: float = 0.0  # monotonic
     exception_wait: float | None = None  # s with no connected output that end the job
+    wait_units: tuple[int, float] = (3, 60.0)  # (default minutes, seconds a minute) of exception_wait
     ping: Future | None = None
     ping_sent_at: float = 0.0
     last_answer: float | None = None  # monotonic: the worker last answered a ping
@@ -173,12 +175,18 @@ class Worker:
     unconnected_since: float | None = None  # monotonic: no output CONNECTED since (once one started)
 
     def on_event(self, line: dict) -> None:
-        """An event line from the worker's channel: follows its outputs' states."""
-        if not isinstance(line, dict) or line.get("event_type") != "RTMP_STREAM_STATE_CHANGE":
+        """An event line from the worker's channel: follows its outputs' states and its exit
+        policy (RESET_EXIT_CONFIG changes max_exception_waiting_duration too)."""
+        kind = line.get("event_type") if isinstance(line, dict) else None
+        if kind not in ("RTMP_STREAM_STATE_CHANGE", "EXIT_CONFIG_RESET"):
             return
         try:
             msg = json.loads(line.get("message") or "{}")
         except (TypeError, ValueError):
+            return
+        if kind == "EXIT_CONFIG_RESET":
+            spec = {"play_policy": {"live_exit_config": msg.get("live_exit_config") or {}}}
+            self.exception_wait = exception_wait(spec, *self.wait_units)
             return
         self.outputs[f"{msg.get('output_url')}/{msg.get('stream_key')}"] = str(msg.get("state"))
         if "CONNECTED" in self.outputs.values():
@@ -284,6 +292,8 @@ class JobRunner:
                 "output_urls: a live job needs at least one RTMP output URL "
                 "(in the room or in the start body)"
             )
+        if not effective.scene_scripts:
+            raise SpecError("scene_scripts: a live job needs at least one scene (what the stream shows)")
         check_room_media(effective, self.settings,
                          [("interaction_callback_url", callback)] if callback is not None else [])
         with self._lock:
@@ -404,6 +414,7 @@ class JobRunner:
         worker = Worker(
             job["job_id"], proc, folder, job["room_type"], job["project_id"], job["room_id"],
             spawned_at=now, exception_wait=exception_wait(spec, ctl.default_exception_wait, ctl.minute),
+            wait_units=(ctl.default_exception_wait, ctl.minute),
             spec=spec,
         )
         worker.link = JobLink(folder / SOCKET, on_event=worker.on_event)

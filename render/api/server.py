@@ -100,6 +100,20 @@ def make_settings(
     )
 
 
+def _port_free(host: str, port: int) -> None:
+    """SpecError naming --port when nothing can listen there (in use, or not ours to take)."""
+    import socket
+
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, port))
+    except OSError as e:
+        raise SpecError(f"--port: cannot listen on {host}:{port} ({e.strerror or e}); "
+                        "is another server running there? Choose another --port") from None
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8080,
@@ -121,6 +135,7 @@ def serve(
             f"--host: {host} is not a loopback address; --no-auth serves this machine only "
             "(configure --credentials to serve other hosts)"
         )
+    _port_free(host, port)  # before anything is created (database, folders)
     settings = make_settings(db_path, credentials_path, no_auth, max_jobs, **extra)
     logging.basicConfig(
         level=getattr(logging, log_level.upper(), logging.INFO),

@@ -136,8 +136,19 @@ class Store:
         limit: int = 10,
         room_name: str | None = None,
         room_type: str | None = None,
+        live_state: list[str] | None = None,
     ) -> tuple[int, list[dict]]:
+        """`live_state`: the states of the room's latest job to keep (NULL: rooms with no job)."""
         where, args = ["project_id = ?"], [project_id]
+        if live_state:
+            last = ("(SELECT j.state FROM jobs j WHERE j.project_id = rooms.project_id AND j.room_id = rooms.room_id"
+                    " ORDER BY j.created DESC, j.rowid DESC LIMIT 1)")
+            states = [s for s in live_state if s != "NULL"]
+            conds = [f"{last} IN ({', '.join('?' * len(states))})"] if states else []
+            if "NULL" in live_state:
+                conds.append(f"{last} IS NULL")
+            where.append("(" + " OR ".join(conds) + ")")
+            args.extend(states)
         if room_name:
             where.append("instr(lower(room_name), lower(?)) > 0")
             args.append(room_name)

@@ -26,12 +26,17 @@ from render.spec.live_events import ViewerEvent
 
 SENTENCE = 10
 GIFT = 4
+PLAUSIBLE_AGE = 86400.0  # s: an event timestamp older than a day is not believed (arrival time instead)
 
 
 class Interaction:
     def __init__(self, room, library, seed: int | None = None, room_id: str = "", job_id: str = "", *,
-                 queue_size: int = QUEUE_SIZE, max_age: float = MAX_AGE, merge_window: float = MERGE_WINDOW):
+                 queue_size: int = QUEUE_SIZE, max_age: float = MAX_AGE, merge_window: float = MERGE_WINDOW,
+                 wall=None):
+        """`wall`: the wall clock (time.time) of a live show, so a reply's age counts from its
+        event's own timestamp; None (previews, timelines): from its arrival."""
         self.room, self.library = room, library
+        self._wall = wall
         self.room_id, self.job_id = room_id, job_id
         self._rng = random.Random(seed)
         self._seeded = seed is not None
@@ -57,9 +62,18 @@ class Interaction:
         if ev.type == GIFT:
             actions = []
             for t0, merged in self._gifts.add(ev, now):
-                actions += self._match(merged, t0, now, scene)
+                actions += self._match(merged, min(t0, now - self._age(merged)), now, scene)
             return actions
-        return self._match(ev, now, now, scene)
+        return self._match(ev, now - self._age(ev), now, scene)
+
+    def _age(self, ev: ViewerEvent) -> float:
+        """Seconds since the event happened, by its own timestamp when that is plausible (a wall
+        clock is known, and the timestamp is neither in the future nor older than a day: a
+        collector's backlog is old, a timestamp of 0 is not a time); else 0 (it happened now)."""
+        if self._wall is None or ev.timestamp <= 0:
+            return 0.0
+        age = self._wall() - ev.timestamp / 1000.0
+        return age if 0.0 < age <= PLAUSIBLE_AGE else 0.0
 
     def on_sentence(self, text: str, now: float, scene: str | None) -> list:
         """The streamer starts a scripted sentence (event type 10)."""

@@ -1,6 +1,6 @@
 """What `smartlive validate` says about interaction rules beyond the models: errors (a REGEX that
 does not compile) and warnings (rules that can never fire or say nothing). Pure except
-`robot_warnings`, which looks robots up in the asset library."""
+`robot_errors`, which looks robots up in the asset library."""
 from __future__ import annotations
 
 import regex
@@ -74,8 +74,9 @@ def rule_warnings(room) -> list[str]:
     return out
 
 
-def robot_warnings(room, library) -> list[str]:
-    """INTELLIGENT_REPLY rules naming a robot the library does not have (or cannot read)."""
+def robot_errors(room, library) -> list:
+    """INTELLIGENT_REPLY rules naming a robot the library does not have (or cannot read): the
+    RenderError of each (asset not found, file not found or unreadable), naming the field."""
     from render.errors import RenderError
     from render.interaction.robot import load_robot
 
@@ -86,5 +87,5 @@ def robot_warnings(room, library) -> list[str]:
             try:
                 load_robot(library, trig.robot_id, f"interaction_rules[{r}].trigger.robot_id")
             except RenderError as e:
-                out.append(f"{e.details[0] if e.details else e} (the rule's reply_texts answer instead)")
+                out.append(e)
     return out

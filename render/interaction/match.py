@@ -175,11 +175,12 @@ class Agg:
     numeric: int = 0    # of those, events whose value is a number
     total: float = 0.0  # sum of those numbers
 
-    def add(self, v: Any) -> Agg:
+    def add(self, v: Any, weight: int = 1) -> Agg:
+        """`weight`: how many this event counts for (a like's count; else 1)."""
         if v is _MISSING or v is None:
             return self
         n = number(v)
-        return Agg(self.count + 1, self.numeric + (n is not None), self.total + (n or 0.0))
+        return Agg(self.count + weight, self.numeric + (n is not None), self.total + (n or 0.0))
 
     def result(self, op: str) -> Any:
         if op == "COUNT":
@@ -228,6 +229,15 @@ def _field(event, name: str) -> Any:
     return v
 
 
+def _likes(event) -> int:
+    """How many likes a like event (type 3) reports: its `count` (default 1); 1 for other events,
+    so COUNT on likes counts likes, not reports."""
+    if event.type != 3:
+        return 1
+    n = number(lookup(event.content, "count"))
+    return int(n) if n is not None and n >= 1 else 1
+
+
 def _suppressed(rule: Rule, rs: RuleState, now: float) -> bool:
     if rs.last_fired is None or rule.time_window == 0:
         return False
@@ -255,7 +265,8 @@ def step(state: MatchState, event, now: float, scene: str | None) -> tuple[Match
             v = _field(event, tag.name) if tag.name else _MISSING
             if tag.operation in ("COUNT", "SUM", "AVG"):
                 aggs = aggs or list(rs.aggs)
-                aggs[i] = aggs[i].add(1 if (not tag.name and tag.operation == "COUNT") else v)
+                aggs[i] = aggs[i].add(1 if (not tag.name and tag.operation == "COUNT") else v,
+                                      _likes(event) if tag.operation == "COUNT" else 1)
                 v = aggs[i].result(tag.operation)
             oks.append(tag.holds(v))
             values[tag.name or tag.operation] = None if v is _MISSING else v

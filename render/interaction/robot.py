@@ -27,7 +27,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from render.errors import MediaFileError
+from render.errors import CorruptFileError, MediaFileError
 
 log = logging.getLogger(__name__)
 DEFAULT_THRESHOLD = 65.0
@@ -128,7 +128,7 @@ def load_robot(library, robot_id: str, field: str = "trigger.robot_id") -> Robot
     try:
         data = json.loads(asset.path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        raise MediaFileError(f"{field}: robot file {asset.path} is not readable JSON ({e})") from None
+        raise CorruptFileError(f"{field}: robot file {asset.path} is not readable JSON ({e})") from None
     robot = parse_robot(data, robot_id, f"robot file {asset.path}")
     with _cache_lock:
         _cache[key] = robot

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from render.errors import MediaFileError
+from render.errors import CorruptFileError
 from render.layers.geometry import checked, fit, layer_size
 
 
@@ -16,7 +16,7 @@ def load_image(path: Path, field: str) -> Image.Image:
             im.load()
             return im.convert("RGBA")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
-        raise MediaFileError(f"{field}: {path} is not a readable image (corrupt, or not PNG/JPEG/WebP: "
+        raise CorruptFileError(f"{field}: {path} is not a readable image (corrupt, or not PNG/JPEG/WebP: "
                              f"{type(e).__name__}: {e})") from None
 
 

@@ -1,4 +1,4 @@
-"""Subtitles: the sentence being spoken, white with a dark outline on a translucent box.
+"""Subtitles: the sentence being spoken, white with a dark outline on a dark box (69% opaque).
 
 The box is 80% of the width the output shows (subtitle_config.w if given), its lower-left corner at
 subtitle_config (dx, dy), or bottom-centred by default (on what the output shows: with CROP,
@@ -9,6 +9,7 @@ Each distinct text is drawn and converted to YUV once (a small LRU cache of spri
 from __future__ import annotations
 
 import math
+import re
 from collections import OrderedDict
 
 from PIL import Image, ImageDraw
@@ -22,6 +23,7 @@ BOTTOM_MARGIN = 0.06  # of the canvas height, for the default placement
 MAX_LINES = 3
 DEFAULT_SIZE = 40
 LINE_HEIGHT = 1.12  # of the font size (render_text's line spacing, about)
+BOX_ALPHA = 176  # of 255: what lies behind the box shows at a third at most, never through the letters
 
 
 class Subtitles:
@@ -49,25 +51,32 @@ class Subtitles:
 
     def pages(self, text: str) -> list[str]:
         """`text` as one or more pages of at most MAX_LINES lines of the box (lines joined by
-        newlines, as drawn), the lines shared evenly between the pages."""
+        newlines, as drawn): as few pages as fit, balanced by their share of the characters, the
+        last never a lone word or two (balanced_split)."""
         _, _, w, pad = self._geometry()
-        lines = [ln for ln in wrap(" ".join(text.split()), self.font, self.px, w - 2 * pad) if ln]
+        flat = " ".join(text.split())
+        lines = [ln for ln in wrap(flat, self.font, self.px, w - 2 * pad) if ln]
         if len(lines) <= MAX_LINES:
             return [text]
+        units = [t for t in _UNIT.findall(flat) if t.strip()]
         n = math.ceil(len(lines) / MAX_LINES)
-        per = math.ceil(len(lines) / n)
-        return ["\n".join(lines[i:i + per]) for i in range(0, len(lines), per)]
+        while True:
+            chunks = balanced_split(units, n)
+            paged = [[ln for ln in wrap(c, self.font, self.px, w - 2 * pad) if ln] for c in chunks]
+            if all(len(p) <= MAX_LINES for p in paged) or n >= len(units):
+                return ["\n".join(p) for p in paged]
+            n += 1
 
     def picture(self, text: str) -> tuple[Image.Image, int, int]:
         """(RGBA box with the text, x, y) on the output, moved onto the output if it is off it."""
         v = self.view
         x, bottom, w, pad = self._geometry()
-        stroke = max(1, round(self.px / 16))
+        stroke = max(1, round(self.px / 12))  # an outline that holds the letters on any detail
         txt = render_text(text, self.font, self.px, (255, 255, 255), max_width=w - 2 * pad, stroke=stroke,
                           stroke_color=(0, 0, 0), align="center", min_width=w - 2 * pad)
         h = txt.height + 2 * pad
         box = Image.new("RGBA", (w, h), (0, 0, 0, 0))
-        ImageDraw.Draw(box).rounded_rectangle((0, 0, w - 1, h - 1), radius=pad, fill=(0, 0, 0, 120))
+        ImageDraw.Draw(box).rounded_rectangle((0, 0, w - 1, h - 1), radius=pad, fill=(0, 0, 0, BOX_ALPHA))
         box.alpha_composite(txt, ((w - txt.width) // 2, pad))
         x = min(max(x, 0), max(0, v.ow - w))
         y = min(max(bottom - h, 0), max(0, v.oh - h))
@@ -86,6 +95,27 @@ class Subtitles:
         if len(self._cache) > CACHE:
             self._cache.popitem(last=False)
         return sp
+
+
+_UNIT = re.compile(r"[\u2e80-\U0002ffff]|[^\s\u2e80-\U0002ffff]+\s*")  # a word and its space, or a CJK char
+MIN_LAST = 3  # units (words) at least on a last page, when the text has them
+
+
+def balanced_split(units: list[str], n: int) -> list[str]:
+    """`units` (words with their spaces, or CJK characters) in `n` consecutive chunks of near-equal
+    characters, the last holding at least MIN_LAST of them (pure)."""
+    weights = [max(1, len(u.strip())) for u in units]
+    total = sum(weights)
+    cuts, acc, k = [], 0, 1
+    for i, wgt in enumerate(weights):
+        if k < n and acc + wgt / 2 > total * k / n and i > (cuts[-1] if cuts else 0):
+            cuts.append(i)
+            k += 1
+        acc += wgt
+    if cuts and len(units) - cuts[-1] < MIN_LAST and len(units) >= MIN_LAST * 2:
+        cuts[-1] = len(units) - MIN_LAST
+    bounds = [0, *cuts, len(units)]
+    return ["".join(units[a:b]).strip() for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 
 
 def placement_warnings(room) -> list[str]:

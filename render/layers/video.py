@@ -13,7 +13,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from render.errors import MediaFileError
+from render.errors import CorruptFileError, MediaFileError
 from render.layers.planes import Sprite, _Run, planes
 
 CACHE_BYTES = 256 * 1024 * 1024
@@ -21,7 +21,7 @@ _AV_ERRORS = (av.error.FFmpegError, OSError, ValueError, IndexError, StopIterati
 
 
 def _fail(field: str, path: Path, e: Exception) -> MediaFileError:
-    return MediaFileError(f"{field}: cannot decode video {path} ({type(e).__name__}: {e})")
+    return CorruptFileError(f"{field}: cannot decode video {path} ({type(e).__name__}: {e})")
 
 
 def probe_size(path: Path, field: str) -> tuple[int, int]:
@@ -103,14 +103,14 @@ class VideoLayer:
         except _AV_ERRORS as e:
             raise _fail(self.field, self.path, e) from None
         if not self._times:
-            raise MediaFileError(f"{self.field}: video {self.path} has no frames")
+            raise CorruptFileError(f"{self.field}: video {self.path} has no frames")
         self.duration = self._times[-1] + 1.0 / rate
 
     def _probe_stream(self, c, s, rate: float) -> None:
         """Long video: demux once for the timing (no decode), decode while playing."""
         pts = [p.pts for p in c.demux(s) if p.pts is not None]
         if not pts:
-            raise MediaFileError(f"{self.field}: video {self.path} has no frames")
+            raise CorruptFileError(f"{self.field}: video {self.path} has no frames")
         tb = float(s.time_base)
         t0 = min(pts) * tb
         self._times = sorted(p * tb - t0 for p in pts)

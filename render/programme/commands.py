@@ -13,6 +13,7 @@ from functools import partial
 import numpy as np
 
 from render.errors import RenderError, StateError
+from render.plan import signalled, waits_for_signal, with_exit_config
 from render.programme import items as it
 from render.programme.core import INSERT_GAP
 from render.programme.scenes import load_scenes
@@ -56,8 +57,11 @@ def take(prog, cmd, i: int) -> str:
         return json.dumps(prog.room.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
     if name == "CLEAN_UP_INSERT_COMMAND":
         return json.dumps({"cleaned": clean_up(prog, p.command_ids, i)})
-    if name == "RESET_EXIT_CONFIG":
+    if name == "RESET_EXIT_CONFIG":  # every field, for the rest of the live (the job runner hears it too)
         prog.exit.config = p
+        prog.room = with_exit_config(prog.room, p)
+        prog._emit("EXIT_CONFIG_RESET", {**prog._ids(), "live_exit_config": p.model_dump(mode="json",
+                                                                                          exclude_none=True)})
         return SUCCESS
     if name == "REFRESH_OUTPUT_URL":
         if prog.on_refresh_outputs is None:
@@ -130,7 +134,9 @@ def place(prog, done, i: int) -> None:
         prog.show_overlay(done.result, i)
     elif kind == "rewrite":  # only the scripts change: rules or an exit policy set meanwhile stay
         room, scenes = prog.room.model_copy(update={"scene_scripts": extra.scene_scripts}), done.result
-        if prog.room.play_policy is not None and prog.room.play_policy.is_rewrite_delay:
+        if waits_for_signal(prog.room):  # auto_play_script false: this is the signal to start
+            prog._apply_rewrite(signalled(room), scenes)
+        elif prog.room.play_policy is not None and prog.room.play_policy.is_rewrite_delay:
             if prog._pending_rewrite is not None:  # a later rewrite replaces one still waiting
                 for st in prog._pending_rewrite[1].values():
                     st.close()

@@ -124,6 +124,7 @@ class Programme:
         self.seed = seed
         self.rules = None  # the interaction engine (render.interaction), when the room has rules
         self.auto_reply: str | None = None  # the rule reply on its way (the next waits for its end)
+        self.reply_layers: dict[str, tuple] = {}  # reply_id -> (layers, rule_index): shown when it starts
         self.callbacks = None
         if self.room.interaction_rules:
             from render.programme.reactions import engine_for
@@ -268,6 +269,7 @@ class Programme:
             return
         self._finished.add(cid)
         self._waiting.pop(cid, None)
+        self.reply_layers.pop(cid, None)  # a reply dropped before it started shows nothing
         msg = {**self._ids(), "reply_id": cid}
         if reason:
             msg["reason"] = reason
@@ -351,7 +353,7 @@ class Programme:
         if item.kind == it.PARAGRAPH and item.first_slice:
             self._out.append(shoot_script_switch(item.scene.info, item.para, **self._ids()))
         if item.is_insert and item.first_slice:
-            self._reply_start(item)
+            self._reply_start(item, i)
 
     def _release_scenes(self) -> None:
         """Close the scenes of rewritten scripts once nothing on air or queued still shows them."""
@@ -471,12 +473,16 @@ class Programme:
             self.side = _Side(item, i, self.mix.add(samples, at=i * self.spf))
             if self.cur_src is not None:
                 self.mix.set_gain(self.cur_src, DUCK)
-            self._reply_start(item)
+            self._reply_start(item, i)
 
-    def _reply_start(self, item: it.Item) -> None:
+    def _reply_start(self, item: it.Item, i: int) -> None:
         self._waiting.pop(item.command_id, None)
         self._emit("REPLY_START", {**self._ids(), "reply_id": item.command_id, "role": item.role,
                                    "text": item.text, "rule_index": item.rule_index})
+        if item.command_id in self.reply_layers:  # a rule reply's layers: on screen with its words
+            from render.programme import reactions
+
+            reactions.show_reply_layers(self, item.command_id, i)
 
     # ---- the inbox ----------------------------------------------------------------------------
     def _drain(self, i: int) -> None:
@@ -538,8 +544,7 @@ class Programme:
             return
         from render.programme import reactions
 
-        text = item.track.subtitles[k] or ""
-        reactions.on_sentence(self, text, i)
+        reactions.on_sentence(self, it.sentence_text(item, k), i)
 
     def _rules_tick(self, i: int) -> None:
         if self.rules is None:

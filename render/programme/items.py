@@ -110,6 +110,14 @@ def sentence_at(item: Item, k: int) -> tuple[int, int] | None:
     return None
 
 
+def sentence_text(item: Item, k: int) -> str:
+    """The whole sentence of the clip that starts at clip frame k (not the subtitle page shown)."""
+    for (a, _), cue in zip(item.track.sentences, item.clip.cues, strict=False):
+        if a == k and cue.end > cue.start:  # not an action cue (insert-action: start == end)
+            return cue.text
+    return item.track.subtitles[k] or ""
+
+
 def next_sentence_start(item: Item, k: int) -> int:
     """The first clip frame of the first sentence starting after clip frame k (else the slice end)."""
     return next((a for a, _ in item.track.sentences if a > k and a < item.end), item.end)

@@ -7,6 +7,8 @@ a robot's answer streams, and its first sentence plays as soon as it is spoken.
 """
 from __future__ import annotations
 
+import time
+
 from render.interaction import Interaction, answer_stream, dynamic_text
 from render.interaction.actions import Callback, Observe, Reply, ShowLayers
 from render.programme import commands
@@ -16,7 +18,8 @@ from render.spec.models import TextConfig
 
 def engine_for(prog, seed):
     """The rules engine of a programme (kept even with no rules: REWRITE_INTERACTION_RULES may add some)."""
-    return Interaction(prog.room, prog.library, seed=seed, room_id=prog.room_id, job_id=prog.job_id)
+    wall = None if prog.prep.sync else time.time  # live: reply ages count from the events' timestamps
+    return Interaction(prog.room, prog.library, seed=seed, room_id=prog.room_id, job_id=prog.job_id, wall=wall)
 
 
 def _scene(prog) -> str | None:
@@ -82,6 +85,13 @@ def show_layers(prog, layers, i: int, *, rule_index=None, reply_id=None) -> None
                 commands.place(prog, Done(tag, error=e), i)
 
 
+def show_reply_layers(prog, reply_id: str, i: int) -> None:
+    """A rule reply starts playing: its layer_config / extra_layer_config appear with it (and hide
+    when it ends, unless display_duration says otherwise)."""
+    layers, rule_index = prog.reply_layers.pop(reply_id)
+    show_layers(prog, layers, i, rule_index=rule_index, reply_id=reply_id)
+
+
 def refresh_dynamic(prog) -> None:
     """DYNAMIC text overlays show the viewer count: redrawn when it changes."""
     for ov in prog.overlays:
@@ -105,8 +115,8 @@ def speak_reply(prog, reply: Reply, i: int) -> None:
     cmd = Command(name, params, reply.reply_id, "AUTO", raw)
     commands.register_insert(prog, cmd)
     prog.auto_reply = cmd.command_id
-    if reply.layers:
-        show_layers(prog, reply.layers, i, rule_index=reply.rule_index, reply_id=reply.reply_id)
+    if reply.layers:  # shown when the reply starts playing (REPLY_START), not now
+        prog.reply_layers[reply.reply_id] = (reply.layers, reply.rule_index)
     role = reply.role
     if reply.audio_ref:
         where = reply.audio_field or "reply_audios"

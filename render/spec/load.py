@@ -139,13 +139,17 @@ def validate_room(data: Any) -> tuple[Room, list[str]]:
         room = Room.model_validate(data)
     except ValidationError as e:
         problems = [(json_path(err["loc"]), _reason(err)) for err in e.errors()] + problems
-    if room is not None:
-        from render.interaction.lint import rule_errors, rule_warnings
+    from render.interaction.lint import rule_errors, rule_warnings
 
-        problems += script_violations(room) + rule_errors(room)
+    checked = room if room is not None else salvage_room(data)  # SSML and REGEX of the valid rest too
+    if checked is not None:
+        problems += script_violations(checked) + rule_errors(checked)
     if problems:
         raise SpecError(details=[f"{p}: {r}" for p, r in problems])
-    return room, [f"{p}: unknown field, ignored" for p in unknown_fields(room)] + rule_warnings(room)
+    from render.spec.advice import advice_warnings
+
+    return room, ([f"{p}: unknown field, ignored" for p in unknown_fields(room)] + rule_warnings(room)
+                  + advice_warnings(room))
 
 
 def salvage_room(data: Any, tries: int = 50) -> Room | None:

@@ -116,8 +116,8 @@ class BackgroundConfigInfo(SpecModel):
     @model_validator(mode="after")
     def _needs_source(self):
         t = self.background_type
-        if t == BackgroundType.IMAGE and not self.background_config:
-            raise PydanticCustomError("needs", "background_config is required when background_type is IMAGE")
+        if t == BackgroundType.IMAGE and not (self.background_config or self.background_asset_id):
+            raise PydanticCustomError("needs", "an IMAGE background needs background_config or background_asset_id")
         if t == BackgroundType.COLOR and not self.background_color_config:
             raise PydanticCustomError(
                 "needs", "background_color_config is required when background_type is COLOR")
@@ -219,7 +219,7 @@ class LiveVideoScriptInfo(SpecModel):
     voice_config: VoiceConfig | None = None
     background_config: list[BackgroundConfigInfo] | None = None
     layer_config: list[LayerConfig] | None = None
-    shoot_scripts: list[LiveShootScriptItem]
+    shoot_scripts: list[LiveShootScriptItem] = Field(min_length=1)  # [] would render silence
 
 
 # ---- tables 15-23: interaction rules --------------------------------------------------------
@@ -362,7 +362,7 @@ FrameRate = Annotated[str, BeforeValidator(lambda v: v if v is None else str(v))
 class VideoConfig(SpecModel):
     clip_mode: ClipMode = ClipMode.RESIZE
     codec: Codec
-    bitrate: int = Field(ge=40, le=30000)
+    bitrate: int = Field(ge=40, le=30000, strict=True)  # a number, not "4000" (table 25: Integer)
     width: int = Field(ge=1)
     height: int = Field(ge=1)
     frame_rate: FrameRate | None = None

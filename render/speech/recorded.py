@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from render.audio import decode_audio
-from render.errors import MediaFileError
+from render.errors import CorruptFileError, MediaFileError
 from render.speech.clip import Clip, Cue
 
 _MARKUP = re.compile(r"<[^>]*>|\{\\[^}]*\}")
@@ -25,14 +25,14 @@ def read_srt(path, name: str | None = None) -> list[Cue]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise MediaFileError(f"{where}: subtitle file is not UTF-8 text") from None
+        raise CorruptFileError(f"{where}: subtitle file is not UTF-8 text") from None
     try:
         subs = list(srt.parse(text))
     except srt.SRTParseError as e:  # its message quotes the file: say where, never what
         line = text.count("\n", 0, e.actual_start) + 1
-        raise MediaFileError(f"{where}: not a valid SRT file (unexpected content at line {line})") from None
+        raise CorruptFileError(f"{where}: not a valid SRT file (unexpected content at line {line})") from None
     except ValueError:
-        raise MediaFileError(f"{where}: not a valid SRT file (a timestamp or index is out of range)") from None
+        raise CorruptFileError(f"{where}: not a valid SRT file (a timestamp or index is out of range)") from None
     cues = []
     for s in sorted(subs, key=lambda s: s.start):
         line = " ".join(_MARKUP.sub("", s.content).split())

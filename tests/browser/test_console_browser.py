@@ -100,8 +100,11 @@ def stop(page) -> None:
 
 
 def test_a_room_from_the_example_goes_live_and_stops(server, nginx, page, tmp_path):
+    refused = []
+    page.on("response", lambda r: refused.append(r.url) if r.status == 401 else None)
     with screenshot_on_failure(page, tmp_path):
         sign_in(page, server.url)
+        assert not refused, f"the page called the API without authentication: {refused}"
         page.wait_for_selector("text=No room yet.")
         page.click("text=+ New room")
         page.click("button.choice[data-choice='SmartLive showcase']")
@@ -124,7 +127,9 @@ def test_a_room_from_the_example_goes_live_and_stops(server, nginx, page, tmp_pa
             f"document.querySelector('#live-img').dataset.frame !== '{first}'", timeout=30_000)
         wait_for_log(page, "RTMP_STREAM_STATE_CHANGE", "CONNECTED")
         wait_for_log(page, "SHOOT_SCRIPT_SWITCH", "Welcome")
-        assert page.inner_text("#paragraph").startswith("Welcome")
+        # the paragraph on air comes from the job's RTC channel (live_progress_notify)
+        page.wait_for_selector("#paragraph[data-source='rtc']", timeout=30_000)
+        assert "Welcome" in page.inner_text("#paragraph")
         assert "CONNECTED" in page.inner_text("#outputs")
         stop(page)
         assert page.is_hidden("#stop-job")
@@ -140,6 +145,7 @@ def test_a_comment_hits_a_rule_and_the_reply_shows_in_the_log(server, nginx, pag
         page.click("#form-comment button[type=submit]")
         assert "Greeting" in wait_for_log(page, "RULE_HIT")
         assert "Mia" in wait_for_log(page, "REPLY_START", "Mia")
+        page.wait_for_selector("#subtitle .tag:text-matches('^(CO_)?STREAMER$')")  # the reply, with its role
 
         page.click("button.tab[data-tab='Gift']")
         page.fill("#gift-num", "2")
@@ -167,6 +173,7 @@ def test_a_comment_hits_a_rule_and_the_reply_shows_in_the_log(server, nginx, pag
         page.click("#form-burst button[type=submit]")
         page.wait_for_selector("#viewers-result:has-text('burst: 6 comment(s) reported')", timeout=30_000)
         stop(page)
+        assert page.inner_text("#subtitle").strip() == "—"  # nothing is speaking once the job stops
 
 
 def test_a_rule_library_is_made_and_imported_into_a_room(server, page, tmp_path):

@@ -21,6 +21,7 @@ H = {"X-Auth-Token": TOKEN}
 ENDED = ("SUCCEED", "FAILED", "CANCELED")
 ROOM = {
     "room_name": "control room",
+    "scene_scripts": [{"script_name": "s", "shoot_scripts": [{"text_config": {"text": "Hello."}}]}],
     "output_urls": ["rtmp://127.0.0.1:1935/live"],
     "stream_keys": ["main"],
     "play_policy": {"repeat_count": 0},

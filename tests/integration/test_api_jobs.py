@@ -16,6 +16,7 @@ from tests.integration.api_harness import PROJECT, TOKEN, ApiServer, fake_worker
 H = {"X-Auth-Token": TOKEN}
 ROOM = {
     "room_name": "jobs room",
+    "scene_scripts": [{"script_name": "s", "shoot_scripts": [{"text_config": {"text": "Hello."}}]}],
     "output_urls": ["rtmp://127.0.0.1:1935/live"],
     "stream_keys": ["main"],
     "play_policy": {"repeat_count": 0},

@@ -20,7 +20,9 @@ signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 while True:
     time.sleep(0.05)
 """
-ROOM = {"room_name": "served", "output_urls": ["rtmp://127.0.0.1:1935/live"], "stream_keys": ["k"]}
+ROOM = {"room_name": "served", "scene_scripts": [{"script_name": "s",
+                           "shoot_scripts": [{"text_config": {"text": "Hello."}}]}],
+        "output_urls": ["rtmp://127.0.0.1:1935/live"], "stream_keys": ["k"]}
 
 
 def start_server(tmp_path, port, worker):

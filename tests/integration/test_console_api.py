@@ -52,7 +52,9 @@ while not stop:
 emit(n, "RTMP_STREAM_STATE_CHANGE", state="END", output_url="rtmp://127.0.0.1:9/live", stream_key="k")
 view.close()
 """
-ROOM = {"room_name": "console room", "output_urls": ["rtmp://127.0.0.1:9/live"], "stream_keys": ["k"]}
+ROOM = {"room_name": "console room", "scene_scripts": [{"script_name": "s",
+                           "shoot_scripts": [{"text_config": {"text": "Hello."}}]}],
+        "output_urls": ["rtmp://127.0.0.1:9/live"], "stream_keys": ["k"]}
 
 
 @pytest.fixture(scope="module")

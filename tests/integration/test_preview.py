@@ -92,8 +92,9 @@ def test_crop(tmp_path):
 
 
 def test_extension_contradicting_codec_fails_before_work(tmp_path):
+    # the extension chooses the codec (issue 25); an explicit --codec that contradicts it fails
     t0 = time.monotonic()
-    r = smartlive("preview", room(tmp_path, codec="VP8"), "-o", tmp_path / "out.mp4", check=False)
+    r = smartlive("preview", room(tmp_path, codec="VP8"), "-o", tmp_path / "out.mp4", "--codec", "VP8", check=False)
     assert r.returncode == 2 and "MSS.00000003" in r.stderr and "out.mp4" in r.stderr
     assert "Traceback" not in r.stderr and time.monotonic() - t0 < 20
     assert not list(tmp_path.glob("*.mp4"))

@@ -36,3 +36,34 @@ def test_an_older_database_gains_the_summary_columns(tmp_path):
     plan = store._all("EXPLAIN QUERY PLAN SELECT room_id, view_mode FROM rooms WHERE project_id = 'p' ORDER BY created")
     assert "COVERING INDEX" in plan[0]["detail"]
     store.close()
+
+
+def test_the_room_list_honours_live_state(tmp_path):
+    """live_state keeps rooms by the state of their latest job (NULL: none yet), comma-separated."""
+    import time
+
+    import pytest
+
+    from render.api.app import live_states
+    from render.errors import SpecError
+
+    store = Store(tmp_path / "s.db")
+    store.create_room("p", {"room_name": "idle"})
+    live = store.create_room("p", {"room_name": "live"})
+    done = store.create_room("p", {"room_name": "done"})
+    job = store.insert_job("p", live, live["body"])
+    store.set_job(job["job_id"], state="PROCESSING", started=time.time())
+    old = store.insert_job("p", done, done["body"])
+    store.set_job(old["job_id"], state="PROCESSING")
+    store.end_job(old["job_id"], "SUCCEED")
+
+    def names(value):
+        return sorted(r["room_name"] for r in store.list_rooms("p", live_state=live_states(value))[1])
+
+    assert names(None) == ["done", "idle", "live"]
+    assert names("PROCESSING") == ["live"]
+    assert names("NULL") == ["idle"]
+    assert names("SUCCESS,NULL") == ["done", "idle"]
+    with pytest.raises(SpecError, match="live_state"):
+        live_states("RUNNING")
+    store.close()

@@ -98,3 +98,17 @@ def test_missing_asset_names_field_and_code(room_file, repo_root):
     assert ("MSS.10001001 Asset not found: scene_scripts[0].background_config[0].background_config"
             in r.stderr)
     assert "MSS.10001004 File not found: scene_scripts[0].layer_config[0].image_config.image_url" in r.stderr
+
+
+def test_a_robot_id_naming_no_robot_asset_is_an_error(room_file, repo_root):
+    room = json.loads((repo_root / "assets" / "rooms" / "example.json").read_text())
+    room["interaction_rules"] = [{"rule_index": "1", "enabled": True, "event_type": 1,
+                                  "hit_condition": {"relation": "OR", "tags": []},
+                                  "trigger": {"reply_mode": "INTELLIGENT_REPLY", "robot_id": "no_such_robot",
+                                              "reply_texts": ["hi"]}}]
+    r = run("validate", str(room_file(room, "robot.json")), cwd=repo_root)
+    assert r.returncode == 2, r.stderr
+    assert "MSS.10001001" in r.stderr and "interaction_rules[0].trigger.robot_id" in r.stderr
+    room["interaction_rules"][0]["trigger"]["robot_id"] = "robot_shop_assistant"
+    r = run("validate", str(room_file(room, "robot.json")), cwd=repo_root)
+    assert r.returncode == 0, r.stderr

@@ -141,6 +141,7 @@ def test_errors_never_echo_what_the_server_sent(server, tmp_path):
             get(server.url + path, tmp_path)
         assert "SECRET" not in e.value.message and f"{server.url}{path}" in e.value.message
         assert "f.image_url" in e.value.message
+    assert "not an IMAGE file" in e.value.message  # the HTML page, with its article right
     assert cached(tmp_path) == []  # failed downloads are never kept
     srt = tmp_path / "bad.srt"
     srt.write_text("SECRET-LINE\n1\n00:00:01,000 --> 00:00:02,000\nhello\n")

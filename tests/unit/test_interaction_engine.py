@@ -259,3 +259,20 @@ def test_the_documented_example_rule(repo_root):
     assert [a.message["values"] for a in eng.tick(53.0) if isinstance(a, Observe)] == \
         [{"gift.totalValue": 240, "level": 4}]
     assert eng.next_reply(53.0)[0].text == "Ana, you are amazing!"
+
+
+def test_a_replys_age_counts_from_its_events_own_timestamp_when_plausible():
+    """A collector's backlog of minute-old comments is not answered as fresh (issue 25, item 6)."""
+    wall = 1_700_000_000.0
+    eng = Interaction(room(rule("a", tag("content", "REGEX", "hi"))), None, seed=1, wall=lambda: wall)
+
+    def at(ts_ms):
+        return ViewerEvent(1, {"content": "hi"}, ts_ms)
+
+    eng.on_event(at(int((wall - 60) * 1000)), 100.0, None)  # a minute old on arrival
+    reply, dropped = eng.next_reply(100.0)
+    assert reply is None and any(o.message.get("reason") == "EXPIRED" for o in dropped)
+    for ts in (int((wall - 5) * 1000), 0, int((wall + 3600) * 1000), int((wall - 3 * 86400) * 1000)):
+        eng = Interaction(room(rule("a", tag("content", "REGEX", "hi"))), None, seed=1, wall=lambda: wall)
+        eng.on_event(at(ts), 100.0, None)  # fresh, or a timestamp not to believe: from its arrival
+        assert eng.next_reply(120.0)[0] is not None, ts

@@ -212,16 +212,17 @@ def test_validate_warns_about_rules_that_never_fire(tmp_path):
              rule("h", tag("", "MATH_GE", "10", "COUNT"), event_type=3)]
     (tmp_path / "r.json").write_text(json.dumps({**BASE_ROOM, "interaction_rules": rules}))
     r = run_cli("validate", str(tmp_path / "r.json"))
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 2, r.stderr  # a robot_id naming no ROBOT asset is an error (issue 25)
     warnings = [w for w in r.stderr.splitlines() if w.startswith("warning: interaction_rules")]
     assert [w.split(":")[1].strip().split(".")[0] for w in warnings] == \
         ["interaction_rules[0]", "interaction_rules[1]", "interaction_rules[3]", "interaction_rules[4]",
-         "interaction_rules[5]", "interaction_rules[2]"], warnings
+         "interaction_rules[5]"], warnings
+    assert ("MSS.10001001 Asset not found: interaction_rules[2].trigger.robot_id: no ROBOT asset with id "
+            "'no_such_robot'") in r.stderr
     text = "\n".join(warnings)
     assert "MATH_GT on the text field 'content'" in text and "reply_texts: empty" in text
     assert "6 (viewer count)" in text and "'gift_num' is not a field of event type 4" in text
     assert "'lots' is not a number" in text
-    assert "interaction_rules[2].trigger.robot_id: no ROBOT asset with id 'no_such_robot'" in text
 
 
 def test_showcase_room_validates(repo_root):

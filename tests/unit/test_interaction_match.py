@@ -90,6 +90,10 @@ CASES = {
     "SUM of gifts since the last fire": (
         [rule("s", tag("giftNum", "MATH_GE", "10", "SUM"), event_type=4)],
         [(gift(4), 0), (gift(4), 1), (gift(4), 2), (gift(4), 3), (gift(6), 4)], [[], [], ["s"], [], ["s"]]),
+    "COUNT on likes counts likes (a like's count), not reports": (
+        [rule("c", tag("", "MATH_GE", "10", "COUNT"), event_type=3),
+         rule("n", tag("count", "MATH_GE", "10", "COUNT"), event_type=3, mode="SHOW_LAYER")],
+        [(ViewerEvent(3, {"count": 8}), 0), (LIKE, 1), (LIKE, 2)], [[], [], ["c", "n"]]),
     "SUM of likes counts a like's count (absent: 1)": (
         [rule("s", tag("count", "MATH_GE", "10", "SUM"), event_type=3)],
         [(ViewerEvent(3, {"count": 8}), 0), (LIKE, 1), (LIKE, 2)], [[], [], ["s"]]),

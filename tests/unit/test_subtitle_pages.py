@@ -103,3 +103,28 @@ def test_a_frame_of_a_long_spoken_sentence_shows_three_lines_at_most_and_never_b
         assert None not in track[first:last]  # no blink between the sentences
     finally:
         scenes[0].close()
+
+
+@pytest.mark.parametrize("text", [LONG, LONG + " tonight only", ZH, " ".join(["word"] * 37)])
+def test_pages_are_balanced_and_the_last_is_never_one_or_two_words(text):
+    s = subs()
+    pages = s.pages(text)
+    assert len(pages) >= 2
+    sizes = [len("".join(p.split())) for p in pages]
+    assert min(sizes) >= 0.6 * max(sizes), (sizes, pages)
+    if " " in text:
+        assert len(pages[-1].split()) >= 3, pages
+    assert "".join("".join(p.split()) for p in pages) == "".join(text.split())
+
+
+def test_the_box_hides_what_lies_behind_it():
+    """Over a white picture the box stays dark: details behind never show through the letters."""
+    import numpy as np
+
+    s = subs()
+    img, _, _ = s.picture("Readable on anything")
+    rgba = np.asarray(img).astype(float)
+    white = 255 * (1 - rgba[..., 3:] / 255) + rgba[..., :3] * rgba[..., 3:] / 255  # over white
+    h, w = white.shape[:2]
+    corner = white[h // 2, 4:10].mean()  # box, no text (left padding)
+    assert corner <= 100, corner

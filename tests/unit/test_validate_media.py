@@ -71,7 +71,11 @@ def test_bad_media_all_fail_at_validate_in_one_run(tmp_path, http_dir):
     missing = by_field[f"{sc}.layer_config[1].image_config.image_url"]
     gone = by_field[f"{sc}.layer_config[2].image_config.image_url"]
     assert "text.png" in corrupt and "not a readable image" in corrupt
+    assert corrupt.startswith("MSS.10001004 File corrupt or unreadable: ")  # not "File not found"
+    for name in ("video_config.video_url", "background_config", "audio_url", "subtitle_url"):
+        assert all("File corrupt or unreadable" in line for f, line in by_field.items() if f.endswith(name)), name
     assert "missing.png" in missing and "does not exist" in missing
+    assert missing.startswith("MSS.10001004 File not found: ")
     assert "HTTP 404" in gone
     assert "broken.mp4" in by_field[f"{sc}.layer_config[3].video_config.video_url"]
     assert "broken.mp3" in by_field[f"{sc}.shoot_scripts[0].audio_config.audio_url"]

@@ -123,3 +123,20 @@ export function follow(jobId, onLine, { onEnd = () => {}, onState = () => {} } =
 
   return { stop() { stopped = true; if (controller) controller.abort(); } };
 }
+
+// The job's RTC channel (a WebSocket under the job's URL): onMessage({message_type, data}) for
+// each live_progress_notify / reply_command_finish_notify. The token goes as the first message
+// (a browser cannot set headers on a WebSocket). Reconnects until stop() or the server ends it (1000).
+export function rtc(roomId, jobId, onMessage) {
+  let stopped = false;
+  let ws = null;
+  const open = () => {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    ws = new WebSocket(`${scheme}://${location.host}${url(jobPath(roomId, jobId))}/rtc-events`);
+    ws.onopen = () => { if (session.token) ws.send(JSON.stringify({ "x-auth-token": session.token })); };
+    ws.onmessage = (ev) => { try { onMessage(JSON.parse(ev.data)); } catch { /* not JSON */ } };
+    ws.onclose = (ev) => { if (!stopped && ev.code !== 1000 && ev.code !== 1008) setTimeout(open, 2000); };
+  };
+  open();
+  return { stop() { stopped = true; if (ws) ws.close(); } };
+}

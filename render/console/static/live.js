@@ -1,5 +1,5 @@
 // Live jobs: the list, and one running job (live view, status, test viewers, event log).
-import { get, post, blob, follow, roomPath, jobPath, ApiError } from "./api.js";
+import { get, post, blob, follow, rtc, roomPath, jobPath, ApiError } from "./api.js";
 import { el, clear, toast, stateBadge, fmtTime, fmtDuration } from "./ui.js";
 import { viewersPanel } from "./viewers.js";
 
@@ -126,10 +126,12 @@ export async function liveView(view, roomId, jobId) {
     },
   }, "Stop live");
 
+  let speaking = null; // reply_id of the reply being spoken
   const drawJob = () => {
     clear(stateEl, stateBadge(job.state));
     durationEl.textContent = fmtDuration(job.duration);
     stopBtn.hidden = !ACTIVE.includes(job.state);
+    if (!ACTIVE.includes(job.state)) { speaking = null; clear(subtitleEl, el("span.muted", "—")); }
     if (!ACTIVE.includes(job.state) && !picture.isConnected) clear(screen, el("div.live-placeholder", `The job is ${job.state}: no live picture.`));
     if (job.error_info) clear(meta, el("span.error", `${job.error_info.error_code} ${job.error_info.error_msg}`));
   };
@@ -142,13 +144,10 @@ export async function liveView(view, roomId, jobId) {
   };
 
   const log = eventLog();
-  let speaking = null; // reply_id of the reply being spoken
   const onLine = (line) => {
     const row = log.add(line);
     const m = row.m;
-    if (line.event_type === "SHOOT_SCRIPT_SWITCH") {
-      clear(paragraphEl, el("strong", `${m.scene_script_name} · ${m.shoot_script_sequence_no}`), " ", paragraphText(m.scene_script_name, m.shoot_script_sequence_no));
-    } else if (line.event_type === "RTMP_STREAM_STATE_CHANGE") {
+    if (line.event_type === "RTMP_STREAM_STATE_CHANGE") {
       outputs.set(`${m.output_url}/${m.stream_key || ""}`, m.state);
       drawOutputs();
     } else if (line.event_type === "REPLY_START") {
@@ -163,6 +162,13 @@ export async function liveView(view, roomId, jobId) {
     }
   };
   const stream = follow(jobId, onLine, { onEnd: () => { pollJob(); } });
+  // the paragraph on air: from the job's RTC channel (live_progress_notify)
+  const progress = rtc(roomId, jobId, (msg) => {
+    if (msg.message_type !== "live_progress_notify" || msg.data.reply_id) return;
+    const d = msg.data;
+    clear(paragraphEl, el("strong", `${d.script_name} · ${d.shoot_script_sequence_no}`), " ", paragraphText(d.script_name, d.shoot_script_sequence_no));
+    paragraphEl.dataset.source = "rtc";
+  });
 
   // the picture: a few times a second while the job runs
   let frames = 0;
@@ -183,8 +189,6 @@ export async function liveView(view, roomId, jobId) {
         frames++;
         picture.dataset.frame = String(info.frame);
         meta.textContent = `frame ${info.frame} · ${Number(info.time).toFixed(1)} s`;
-        if (info.subtitle) clear(subtitleEl, info.subtitle);
-        if (info.paragraph) clear(paragraphEl, info.paragraph);
       }
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 404)) meta.textContent = e.message;
@@ -210,5 +214,5 @@ export async function liveView(view, roomId, jobId) {
           el("h4", "Outputs"), outputsEl),
         viewersPanel(roomId, jobId, room)),
       log.box));
-  return () => { stream.stop(); clearInterval(picTimer); clearInterval(jobTimer); };
+  return () => { stream.stop(); progress.stop(); clearInterval(picTimer); clearInterval(jobTimer); };
 }
