@@ -55,7 +55,13 @@ demo: setup
 	@echo "The showcase room, steered by assets/timelines/showcase.jsonl, is rendered: $$(cd $(DEMO_OUT) && pwd)/demo.mp4"
 	@echo "(its events: $(DEMO_OUT)/demo.jsonl; play it with: ffplay $(DEMO_OUT)/demo.mp4)"
 
-test: setup
+# `make test` also installs the cluster extra (Ray): the Ray runner's tests start a 2-node cluster.
+CLUSTER_STAMP := $(VENV)/.installed-cluster
+$(CLUSTER_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,cluster]'
+	@touch $@
+
+test: setup $(CLUSTER_STAMP)
 	$(call apt_install,$(APT_TEST))
 	$(BIN)/python -m pytest -q
 
@@ -63,7 +69,7 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"
 
-bench: setup
+bench: setup $(CLUSTER_STAMP)
 	$(BIN)/python bench/compose.py
 	$(BIN)/python bench/preview.py --timeline
 	$(BIN)/python bench/live.py
@@ -73,9 +79,11 @@ bench: setup
 	$(BIN)/python bench/interaction.py
 	$(BIN)/python bench/liveview.py
 	$(BIN)/python bench/tts.py
+	$(BIN)/python bench/cluster.py
 
 lint: setup
 	$(BIN)/ruff check render tests bench tools
+	$(BIN)/mypy
 
 clean:
 	rm -rf out bench/.ref .pytest_cache

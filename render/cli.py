@@ -75,6 +75,7 @@ def cmd_validate(args) -> int:
     opened as the render opens it; warnings for what would draw badly or rules that cannot fire."""
     from render.errors import SpecError
     from render.interaction.lint import robot_errors
+    from render.media import open_media
     from render.spec import load_room
     from render.spec.references import check_media
 
@@ -90,7 +91,7 @@ def cmd_validate(args) -> int:
     warnings = []
     if loaded is not None:
         library = _library(args, loaded)
-        problems += check_media(loaded.room, library, open_files=True) + robot_errors(loaded.room, library)
+        problems += check_media(loaded.room, library, open_media=open_media) + robot_errors(loaded.room, library)
         warnings = _warnings(loaded) if not problems else loaded.warnings
     if args.json:
         body = ({"valid": True, "warnings": warnings} if not problems else
@@ -193,6 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a folder whose files rooms created over the API may name (repeatable)")
     sv.add_argument("--allow-private-urls", action="store_true",
                     help="let API rooms name http(s) media on loopback, private and link-local addresses")
+    sv.add_argument("--runner", choices=("local", "ray"), default="local",
+                    help="what runs live jobs: subprocesses of this server (default) or actors on a Ray "
+                         "cluster (pip install 'smartlive[cluster]')")
+    sv.add_argument("--ray-address", metavar="ADDR",
+                    help="the Ray cluster to join (default $RAY_ADDRESS, else the one `ray start` made here)")
+    sv.add_argument("--ray-num-cpus", type=float, default=1.0, metavar="N",
+                    help="CPUs each live job reserves on its Ray node (default 1)")
     sv.set_defaults(func=cmd_serve)
     return p
 
@@ -231,8 +239,21 @@ def cmd_serve(args) -> int:
 
     serve(args.host, args.port, args.db, args.credentials, args.no_auth, args.max_jobs,
           assets_dirs=_asset_dirs(args), media_roots=[Path(d) for d in args.media_root or []],
-          allow_private_urls=args.allow_private_urls)
+          allow_private_urls=args.allow_private_urls, **_runner_options(args))
     return 0
+
+
+def _runner_options(args) -> dict:
+    """--runner and its options as Settings fields (only what differs from the local default)."""
+    from render.errors import SpecError
+
+    if args.runner != "ray":
+        if args.ray_address:
+            raise SpecError("--ray-address: only with --runner ray")
+        return {}
+    if not (math.isfinite(args.ray_num_cpus) and args.ray_num_cpus > 0):
+        raise SpecError(f"--ray-num-cpus: must be above 0, not {args.ray_num_cpus}")
+    return {"runner": "ray", "ray_address": args.ray_address, "ray_num_cpus": args.ray_num_cpus}
 
 
 def _positive(value: float | None, flag: str) -> None:
@@ -330,11 +351,12 @@ def _failed_result(args, err) -> None:
     """A job worker (--control) that failed before its push wrote an outcome: the API reads this."""
     if getattr(args, "control", None):
         from render.control.worker import RESULT, write_result
+        from render.spec.enums import JobState
 
         path = Path(args.control) / RESULT
         if not path.exists():
             try:
-                write_result(path, state="FAILED", error=err)
+                write_result(path, state=JobState.FAILED, error=err)
             except OSError:
                 pass
 

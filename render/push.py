@@ -17,6 +17,7 @@ from render.live import LiveStats, run_live
 from render.preview import encode_settings
 from render.sinks import RtmpOutput, all_given_up
 from render.spec import LoadedRoom
+from render.spec.enums import JobState
 
 log = logging.getLogger(__name__)
 
@@ -186,10 +187,10 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
         never = [why for o in outputs if (why := o.never_connected())]
         if never:  # whatever --duration: a stream nobody received is a failure, said as one
             raise OutputError(details=never)
-        _result(control_dir, "SUCCEED", None, stats, outputs)
+        _result(control_dir, JobState.SUCCEED, None, stats, outputs)
         return stats
     except RenderError as e:
-        _result(control_dir, "FAILED", e, stats, outputs)
+        _result(control_dir, JobState.FAILED, e, stats, outputs)
         raise
     finally:
         stop_event.set()  # ends the watcher, whatever happened
@@ -202,7 +203,7 @@ def push(loaded: LoadedRoom, library: AssetLibrary, pairs: list[tuple[str, str]]
             channel.close()
 
 
-def _result(control_dir, state: str, error, stats, outputs) -> None:
+def _result(control_dir, state: JobState, error, stats, outputs) -> None:
     """A job worker's outcome, as structured data the API reads (not its stderr)."""
     if control_dir is None:
         return
@@ -210,6 +211,7 @@ def _result(control_dir, state: str, error, stats, outputs) -> None:
 
     try:
         write_result(Path(control_dir) / RESULT, state=state, error=error,
-                     frames=stats.frames if stats else 0, outputs=outputs)
+                     frames=stats.frames if stats else 0, outputs=outputs,
+                     late_frames=stats.late_frames if stats else 0)
     except OSError as e:
         log.warning("result file in %s: %s", control_dir, e)

@@ -529,6 +529,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_control(app, r, store=store, runner=runner, settings=settings, parse_body=parse_body,
                     raw_body=raw_body, authorize=authorize)
     app.include_router(r)
-    app.state.console = console = install_console(app, settings, store, authorize)
+    app.state.console = console = install_console(app, settings, store, authorize, parse_body=parse_body,
+                                                  raw_body=raw_body)
     install_rtc(app, settings, store, console.hub, loopback_host=host_is_loopback)
     return app

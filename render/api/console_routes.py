@@ -1,6 +1,6 @@
 """The browser console (/console) and the few endpoints only it uses, under /v1/{project_id}/console.
 
-    console = install_console(app, settings, store, authorize)   # from create_app
+    console = install_console(app, settings, store, authorize, parse_body=..., raw_body=...)   # from create_app
     console.start() / console.stop()                             # in the app's lifespan
     console.hub.publish(job_id, line)                            # any thread: a job's event line
 
@@ -38,9 +38,10 @@ from render.console import STATIC_DIR
 from render.console.events import EventHub
 from render.console.jobfeed import JobFeed
 from render.errors import NotFoundError, SpecError
+from render.spec.enums import JOB_ENDED
 
 ROOMS_DIR = Path(__file__).resolve().parents[1] / "data" / "rooms"  # shipped in the wheel; assets/rooms links here
-ENDED = ("SUCCEED", "FAILED", "CANCELED", "BLOCKED")
+ENDED = JOB_ENDED
 
 
 @dataclass
@@ -99,10 +100,10 @@ def example_rooms() -> list[dict]:
     return out
 
 
-def install_console(app: FastAPI, settings: Settings, store: Store, authorize,
+def install_console(app: FastAPI, settings: Settings, store: Store, authorize, *, parse_body, raw_body,
                     stream_seconds: float = 25.0, heartbeat: float = 5.0) -> Console:
-    from render.api.app import parse_body, raw_body
-
+    """The console's routes; `parse_body` / `raw_body` are the app's (passed in, as to the other
+    route modules, so this module does not import the app)."""
     console = Console(hub := EventHub(), JobFeed(hub, store, settings.jobs_dir))
     still_lock = threading.Lock()
 

@@ -27,6 +27,7 @@ from render.api.settings import Settings
 from render.control.channel import ChannelError
 from render.errors import BusyError, InternalError, StateError, UnauthorizedError
 from render.spec.commands import parse_command
+from render.spec.enums import JobState
 from render.spec.live_events import parse_report
 
 ONE_JOB = "/smart-live-rooms/{room_id}/smart-live-jobs/{job_id}"
@@ -78,7 +79,7 @@ def install_control(app: FastAPI, r: APIRouter, *, store, runner, settings: Sett
         """The channel of a PROCESSING job (404 no such job, 409 not live / not yet listening). A job
         just PROCESSING whose worker is still opening its channel is waited for (command_timeout)."""
         job = store.get_job(project_id, room_id, job_id)
-        if job["state"] != "PROCESSING":
+        if job["state"] != JobState.PROCESSING:
             raise StateError(f"job_id: job {job_id} is {job['state']}; only a PROCESSING job takes commands and events")
         deadline = time.monotonic() + ctl.command_timeout
         link = runner.link(job_id)

@@ -1,10 +1,12 @@
 """Live jobs: each one a `python -m render push ROOM.json ...` worker process, watched by one thread.
+What starts and reaches the worker is the job runner of render.runners (settings.runner): a
+subprocess of this server (local, the default) or an actor on a Ray cluster (ray).
 
     runner = JobRunner(store, settings); runner.start()     # marks a dead server's jobs FAILED
     job = runner.submit(project_id, room_row, start_body)   # WAITING; 403/409/400 errors raised
     runner.stop_job(project_id, room_id, job_id)            # SIGTERM -> CANCELED
     runner.delete_room(project_id, room_id)                 # 409 while the room has a live job
-    runner.shutdown()                                       # stops every worker
+    runner.shutdown()                                       # stops every worker (a cluster's keep running)
 
 The runner thread spawns queued jobs (-> PROCESSING), polls its workers and ends each job once,
 from the outcome the worker writes (render.control.worker.write_result: result.json in the job
@@ -18,10 +20,13 @@ job channel (hung, or stopped: SIGKILL). `runner.link(job_id)` is that channel (
 for the API's commands and event reports.
 
 `submit` validates the effective room (stored room + start overrides, rule groups imported) and
-checks its media (render.api.media) before queueing. Workers get SIGTERM if the runner thread dies
-(Linux PR_SET_PDEATHSIG), so a killed server leaves no pushing orphans; jobs it left active are
-marked FAILED at the next start, ended at the server's last heartbeat, and their folders (room
-file with stream keys) removed.
+checks its media (render.api.media) before queueing. A job stays WAITING until its runner has
+placed the worker (a cluster with no room: until a node frees). Local workers get SIGTERM if the
+runner thread dies (Linux PR_SET_PDEATHSIG), so a killed server leaves no pushing orphans; at the
+next start, jobs whose workers the runner can attach again (a cluster's actors) go on, the others
+are marked FAILED, ended at the server's last heartbeat, and their folders (room file with
+stream keys) removed. A runner that loses a worker (its actor or node died) ends it FAILED with
+the runner's reason.
 """
 
 from __future__ import annotations
@@ -32,8 +37,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import Future
@@ -44,12 +47,15 @@ from render.api.media import check_room_media
 from render.api.rule_groups import expand_groups
 from render.api.settings import Settings
 from render.api.store import Store
-from render.assets import POLICY_ENV
-from render.control.channel import ChannelError, JobLink
-from render.control.worker import RESULT, SOCKET, read_result
+from render.control.channel import ChannelError
+from render.control.worker import RESULT, read_result
 from render.encode import live_profile
 from render.errors import ConcurrencyError, NotFoundError, SpecError, StateError
+from render.runners import make_runner
+from render.runners.base import JobHandle
+from render.runners.local import private_dir, strip_secrets
 from render.spec import validate_room
+from render.spec.enums import JobState
 
 OVERRIDES = (  # the start body's fields (api-family.md), each replacing the room's own
     "video_config",
@@ -64,21 +70,8 @@ OVERRIDES = (  # the start body's fields (api-family.md), each replacing the roo
     "encode_profile",  # smartlive's own: "live" (default) or "low-latency" (render.encode)
 )
 HEARTBEAT = ".heartbeat"  # in the jobs folder: when the server was last alive (restart cleanup)
-SECRET_ENV = ("SMARTLIVE_SK", "SMARTLIVE_AK", "SMARTLIVE_TOKEN")  # the server's keys: never a worker's
 STOPPED_EXITS = (0, 130, 143, -signal.SIGTERM, -signal.SIGKILL)  # how a worker ends after our SIGTERM
 _MSS_LINE = re.compile(r"^(MSS\.\d{8}) (.+)$")
-
-# exec the worker with PR_SET_PDEATHSIG=SIGTERM (dies with the runner thread); argv[1] = server pid
-_LAUNCHER = (
-    "import ctypes, os, signal, sys\n"
-    "try:\n"
-    "    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)\n"
-    "except Exception:\n"
-    "    pass\n"
-    "if os.getppid() != int(sys.argv[1]):\n"
-    "    sys.exit(75)\n"
-    "os.execvp(sys.argv[2], sys.argv[2:])\n"
-)
 
 log = logging.getLogger("smartlive.api.jobs")
 
@@ -94,10 +87,7 @@ def job_spec(room_body: dict, start_body: dict) -> dict:
 
 def worker_env(settings: Settings, env=None) -> dict[str, str]:
     """The worker's environment: the server's without its keys, with the API's media policy."""
-    env = os.environ if env is None else env
-    out = {k: v for k, v in env.items() if k not in SECRET_ENV}
-    out[POLICY_ENV] = settings.media_policy().to_json()
-    return out
+    return strip_secrets(os.environ if env is None else env, settings.media_policy().to_json())
 
 
 def mask_keys(text: str, spec: dict) -> str:
@@ -118,17 +108,17 @@ def exception_wait(spec: dict, default_minutes: int, minute: float) -> float | N
     return float(minutes) * minute if isinstance(minutes, (int, float)) and minutes > 0 else None
 
 
-def outcome(result: dict) -> tuple[str, tuple[str, str] | None]:
+def outcome(result: dict) -> tuple[JobState, tuple[str, str] | None]:
     """The job's end state from the worker's result.json: its own FAILED, or FAILED when none of
     its outputs ever connected, else SUCCEED."""
-    if result.get("state") == "FAILED":
-        return "FAILED", (result.get("error_code") or "MSS.00000004",
+    if result.get("state") == JobState.FAILED:
+        return JobState.FAILED, (result.get("error_code") or "MSS.00000004",
                           result.get("error_msg") or "Internal Error: the live push failed")
     outputs = [o for o in result.get("outputs") or [] if isinstance(o, dict)]
     if outputs and not any(o.get("connections") for o in outputs):
         why = "; ".join(f"{o.get('url')}: {o.get('failure') or o.get('state')}" for o in outputs)
-        return "FAILED", ("MSS.00000004", f"Internal Error: no output ever connected ({why})"[:2000])
-    return "SUCCEED", None
+        return JobState.FAILED, ("MSS.00000004", f"Internal Error: no output ever connected ({why})"[:2000])
+    return JobState.SUCCEED, None
 
 
 def error_from_stderr(text: str, returncode: int) -> tuple[str, str]:
@@ -154,7 +144,7 @@ def error_from_stderr(text: str, returncode: int) -> tuple[str, str]:
 @dataclass
 class Worker:
     job_id: str
-    proc: subprocess.Popen
+    proc: JobHandle  # the runner's handle of the worker (render.runners.base)
     folder: Path
     room_type: str
     project_id: str
@@ -163,7 +153,7 @@ class Worker:
     term_sent_at: float | None = None
     reason: tuple[str, str] | None = None  # error forced by the runner (hung, no output)
     spec: dict | None = None  # the room pushed (its stream keys are masked in what is logged)
-    link: JobLink | None = None  # the job channel
+    placed: bool = False  # the runner has started it (not waiting for room): PROCESSING
     spawned_at: float = 0.0  # monotonic
     exception_wait: float | None = None  # s with no connected output that end the job
     wait_units: tuple[int, float] = (3, 60.0)  # (default minutes, seconds a minute) of exception_wait
@@ -209,13 +199,6 @@ def _http_url(value) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-def private_dir(path: Path) -> Path:
-    """A folder only its owner can read (job folders hold stream keys)."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
-    return path
-
-
 class JobRunner:
     def __init__(self, store: Store, settings: Settings):
         self.store = store
@@ -226,11 +209,14 @@ class JobRunner:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self.backend = make_runner(settings)  # what runs the workers (render.runners)
 
     # lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
         down_at = self._last_heartbeat()
-        failed = self.store.fail_orphans(down_at)
+        for job in self.store.active_jobs():  # a runner whose workers outlive the server: attach again
+            self._reattach(job)
+        failed = self.store.fail_orphans(down_at, keep=set(self._workers))
         if failed:
             log.warning("marked %d job(s) of a previous server FAILED: %s", len(failed), ", ".join(failed))
         self._remove_stale_folders()
@@ -244,10 +230,25 @@ class JobRunner:
             self._thread.join(timeout=self.settings.stop_timeout + 10)
             self._thread = None
 
-    def link(self, job_id: str) -> JobLink | None:
-        """The channel of a running job's worker (None: not running)."""
+    def link(self, job_id: str):
+        """The channel of a running job's worker (render.control.channel.Link; None: not running)."""
         worker = self._workers.get(job_id)
-        return worker.link if worker is not None else None
+        return worker.proc.link if worker is not None and worker.placed else None
+
+    def _reattach(self, job: dict) -> None:
+        spec = json.loads(job["spec"])
+        folder = self.settings.jobs_dir / job["job_id"]
+        try:
+            handle = self.backend.reattach(job, spec, folder, self._on_event(job["job_id"]))
+        except Exception:  # noqa: BLE001 -- it cannot be reached: FAILED below, like any orphan
+            log.exception("job %s: cannot re-attach its worker", job["job_id"])
+            return
+        if handle is None:
+            return
+        worker = self._worker(job, handle, folder, spec)
+        worker.placed = job["state"] == JobState.PROCESSING
+        self._workers[job["job_id"]] = worker
+        log.info("job %s: re-attached its worker %s", job["job_id"], handle.where)
 
     def _last_heartbeat(self) -> float | None:
         try:
@@ -268,7 +269,7 @@ class JobRunner:
         if not base.is_dir():
             return
         for d in base.iterdir():
-            if d.is_dir() and self.store.job(d.name) is not None:
+            if d.is_dir() and self.store.job(d.name) is not None and d.name not in self._workers:
                 shutil.rmtree(d, ignore_errors=True)
 
     # API operations ------------------------------------------------------------------------
@@ -316,13 +317,13 @@ class JobRunner:
     def stop_job(self, project_id: str, room_id: str, job_id: str) -> None:
         with self._lock:
             job = self.store.get_job(project_id, room_id, job_id)
-            if job["state"] not in ("WAITING", "PROCESSING"):
+            if job["state"] not in (JobState.WAITING, JobState.PROCESSING):
                 raise StateError(
                     f"job_id: job {job_id} is {job['state']}; only a WAITING or PROCESSING job can be stopped"
                 )
             if job_id in self._queue:
                 self._queue.remove(job_id)
-                self._finish_unspawned(job, "CANCELED")
+                self._finish_unspawned(job, JobState.CANCELED)
                 return
             worker = self._workers.get(job_id)
             if worker is None:
@@ -366,7 +367,7 @@ class JobRunner:
             queued, self._queue = self._queue, []
             for job_id in queued:
                 job = self.store.job(job_id)
-                if job is not None and job["state"] == "WAITING":
+                if job is not None and job["state"] == JobState.WAITING:
                     self._spawn(job)
 
     def _spawn(self, job: dict) -> None:
@@ -375,56 +376,46 @@ class JobRunner:
         try:
             private_dir(self.settings.jobs_dir)
             private_dir(folder)
-            room_file = folder / "room.json"  # holds the stream keys: owner only
-            fd = os.open(room_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with open(fd, "w", encoding="utf-8") as f:
-                f.write(json.dumps(spec, ensure_ascii=False, indent=1))
-            cmd = list(self.settings.worker_command) + [
-                str(room_file),
-                "--events-out",
-                str(folder / "events.jsonl"),
-                "--live-view",
-                str(folder / "liveview.jpg"),
-            ]
-            # no --duration: the worker's programme follows play_policy.live_exit_config itself
-            # (max_live_duration with its auto_stop_mode, and RESET_EXIT_CONFIG while live)
-            cmd += ["--room-id", job["room_id"], "--job-id", job["job_id"], "--control", str(folder), "-q"]
-            if self.settings.push_retries is not None:
-                cmd += ["--retries", str(self.settings.push_retries)]
-            if sys.platform.startswith("linux"):
-                cmd = [sys.executable, "-c", _LAUNCHER, str(os.getpid())] + cmd
-            fd = os.open(folder / "stderr.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with open(fd, "wb") as stderr:  # the child keeps its own copy
-                proc = subprocess.Popen(
-                    cmd,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=stderr,
-                    start_new_session=True,
-                    env=worker_env(self.settings),
-                )
+            handle = self.backend.launch(job, spec, folder, self._on_event(job["job_id"]))
         except OSError as e:
             shutil.rmtree(folder, ignore_errors=True)
             self._finish_unspawned(
-                job, "FAILED", ("MSS.00000004", (f"Internal Error: cannot start the live push worker ({e})"))
+                job, JobState.FAILED, ("MSS.00000004", (f"Internal Error: cannot start the live push worker ({e})"))
             )
             return
-        now = time.monotonic()  # no deadline: the worker ends itself (exit policy); pings find a hung one
-        ctl = self.settings.control
-        worker = Worker(
-            job["job_id"], proc, folder, job["room_type"], job["project_id"], job["room_id"],
-            spawned_at=now, exception_wait=exception_wait(spec, ctl.default_exception_wait, ctl.minute),
-            wait_units=(ctl.default_exception_wait, ctl.minute),
-            spec=spec,
-        )
-        worker.link = JobLink(folder / SOCKET, on_event=worker.on_event)
+        worker = self._worker(job, handle, folder, spec)
         self._workers[job["job_id"]] = worker
-        self.store.set_job(job["job_id"], state="PROCESSING", started=time.time(), pid=proc.pid)
-        log.info("job %s: worker pid %d started", job["job_id"], proc.pid)
+        self._placed(worker)
+
+    def _worker(self, job: dict, handle: JobHandle, folder: Path, spec: dict) -> Worker:
+        ctl = self.settings.control
+        return Worker(job["job_id"], handle, folder, job["room_type"], job["project_id"], job["room_id"],
+                      spawned_at=time.monotonic(), spec=spec,
+                      exception_wait=exception_wait(spec, ctl.default_exception_wait, ctl.minute),
+                      wait_units=(ctl.default_exception_wait, ctl.minute))
+
+    def _on_event(self, job_id: str):
+        """The event lines of a job's channel, to its Worker (which may not exist yet)."""
+        def on_event(line: dict) -> None:
+            worker = self._workers.get(job_id)
+            if worker is not None:
+                worker.on_event(line)
+        return on_event
+
+    def _placed(self, worker: Worker) -> None:
+        """WAITING -> PROCESSING once the runner has started the worker (at once, locally; when a
+        node has room, on a cluster). No deadline: the worker ends itself (exit policy); pings
+        find a hung one."""
+        if worker.placed or not worker.proc.placed():
+            return
+        worker.placed, worker.spawned_at = True, time.monotonic()
+        self.store.set_job(worker.job_id, state=JobState.PROCESSING, started=time.time(), pid=worker.proc.pid)
+        log.info("job %s: worker pid %s started%s", worker.job_id, worker.proc.pid,
+                 f" {worker.proc.where}" if worker.proc.where else "")
 
     def _terminate(self, worker: Worker) -> None:
         if worker.term_sent_at is None and worker.proc.poll() is None:
-            worker.proc.send_signal(signal.SIGTERM)
+            worker.proc.terminate()
             worker.term_sent_at = time.monotonic()
 
     def _reap(self) -> None:
@@ -433,12 +424,13 @@ class JobRunner:
                 rc = worker.proc.poll()
                 now = time.monotonic()
                 if rc is None:
+                    self._placed(worker)
                     if (
                         worker.term_sent_at is not None
                         and now - worker.term_sent_at > self.settings.stop_timeout
                     ):
                         worker.proc.kill()
-                    elif worker.term_sent_at is None and worker.reason is None:
+                    elif worker.term_sent_at is None and worker.reason is None and worker.placed:
                         self._watch(worker, now)
                     continue
                 del self._workers[job_id]
@@ -446,9 +438,7 @@ class JobRunner:
 
     def _watch(self, worker: Worker, now: float) -> None:
         """A running worker's channel: it must open it, answer pings, and keep an output connected."""
-        ctl, link = self.settings.control, worker.link
-        if link is None:
-            return
+        ctl, link = self.settings.control, worker.proc.link
         if not link.ever_connected:
             if now - worker.spawned_at > ctl.connect_timeout:
                 self._fail_running(worker, f"the live push worker did not open its control channel within "
@@ -472,7 +462,8 @@ class JobRunner:
                                        f"(max_exception_waiting_duration): {states}")
 
     def _fail_running(self, worker: Worker, why: str, *, kill: bool = False) -> None:
-        worker.reason = ("MSS.00000004", f"Internal Error: {why}")
+        where = worker.proc.where if kill else ""  # a hung worker: which node it hangs on
+        worker.reason = ("MSS.00000004", f"Internal Error: {why}" + (f" ({where})" if where else ""))
         log.warning("job %s: %s", worker.job_id, why)
         if kill:  # a hung or stopped process cannot act on SIGTERM
             worker.proc.kill()
@@ -481,34 +472,38 @@ class JobRunner:
             self._terminate(worker)
 
     def _finish(self, worker: Worker, rc: int) -> None:
-        if worker.link is not None:
-            worker.link.close()
         try:
             text = (worker.folder / "stderr.log").read_text(encoding="utf-8", errors="replace")[-20000:]
         except OSError:
             text = ""
         result = read_result(worker.folder / RESULT)
-        if worker.reason is not None:
-            state, error = "FAILED", worker.reason
-        elif worker.stop_requested and worker.term_sent_at is not None and rc in STOPPED_EXITS:
-            state, error = "CANCELED", None
+        fault = worker.proc.fault()  # the runner lost it (its actor or node died): the most precise reason
+        if fault is not None and not worker.stop_requested:
+            state, error = JobState.FAILED, fault
+        elif worker.reason is not None:
+            state, error = JobState.FAILED, worker.reason
+        elif worker.stop_requested and worker.term_sent_at is not None and (rc in STOPPED_EXITS or fault):
+            state, error = JobState.CANCELED, None
+        elif fault is not None:
+            state, error = JobState.FAILED, fault
         elif result is not None:
             state, error = outcome(result)
         elif rc == 0 and worker.outputs and not worker.ever_connected:
             states = ", ".join(f"{k.rsplit('/', 1)[0]} {v}" for k, v in dict(worker.outputs).items())
-            state, error = "FAILED", ("MSS.00000004", f"Internal Error: no output ever connected ({states})")
+            state, error = JobState.FAILED, ("MSS.00000004", f"Internal Error: no output ever connected ({states})")
         elif rc == 0:
-            state, error = "SUCCEED", None
+            state, error = JobState.SUCCEED, None
         else:
-            state, error = "FAILED", error_from_stderr(text, rc)
+            state, error = JobState.FAILED, error_from_stderr(text, rc)
         if error:
             error = (error[0], mask_keys(error[1], worker.spec or {}))
         self.store.end_job(worker.job_id, state, *(error or (None, None)))
         log.info("job %s: %s (exit %s)%s", worker.job_id, state, rc, f": {error[1]}" if error else "")
+        worker.proc.release()
         shutil.rmtree(worker.folder, ignore_errors=True)
         self._drop_temp_room(worker.project_id, worker.room_id, worker.room_type)
 
-    def _finish_unspawned(self, job: dict, state: str, error: tuple[str, str] | None = None) -> None:
+    def _finish_unspawned(self, job: dict, state: JobState, error: tuple[str, str] | None = None) -> None:
         self.store.end_job(job["job_id"], state, *(error or (None, None)))
         self._drop_temp_room(job["project_id"], job["room_id"], job["room_type"])
 
@@ -521,31 +516,32 @@ class JobRunner:
             pass
 
     def _stop_all(self) -> None:
-        """Server shutdown: every worker gets SIGTERM (then SIGKILL); their jobs end FAILED."""
+        """Server shutdown: workers that outlive the server (a cluster's) are left running for the
+        next server to attach again; every other worker gets SIGTERM (then SIGKILL) and its job
+        ends FAILED."""
         with self._lock:
             for job_id in self._queue:
                 job = self.store.job(job_id)
                 if job is not None:
                     self._finish_unspawned(
                         job,
-                        "FAILED",
+                        JobState.FAILED,
                         ("MSS.00000004", ("Internal Error: the server shut down before the job started")),
                     )
             self._queue = []
-            workers = list(self._workers.values())
+            workers = [w for w in self._workers.values() if not w.proc.detach()]
             for w in workers:
                 self._terminate(w)
             deadline = time.monotonic() + self.settings.stop_timeout
             for w in workers:
-                try:
-                    w.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
+                if w.proc.wait(max(0.1, deadline - time.monotonic())) is None:
                     w.proc.kill()
-                    w.proc.wait()
+                    w.proc.wait(self.settings.stop_timeout)
                 if not w.stop_requested:
                     w.reason = (
                         "MSS.00000004",
                         "Internal Error: the server shut down while the job was running",
                     )
-                self._finish(w, w.proc.returncode)
+                self._finish(w, w.proc.poll())
             self._workers.clear()
+            self.backend.close()

@@ -49,6 +49,9 @@ class Settings:
     allow_private_urls: bool = False  # http(s) media on loopback/private/link-local addresses
     url_allow_hosts: tuple[str, ...] = ()  # "host:port" taken as public (a test seam)
     control: ControlSettings = field(default_factory=lambda: ControlSettings())  # live control (issue 12)
+    runner: str = "local"  # what runs live jobs (render.runners): local subprocesses or "ray"
+    ray_address: str | None = None  # --ray-address (None: RAY_ADDRESS, else a cluster on this machine)
+    ray_num_cpus: float = 1.0  # CPUs a job's Ray actor reserves on its node
 
     def __post_init__(self) -> None:
         self.assets_dirs = tuple(Path(d) for d in self.assets_dirs)

@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from render.errors import NotFoundError
+from render.spec.enums import JobState
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rooms (
@@ -264,7 +265,7 @@ class Store:
     def end_job(
         self,
         job_id: str,
-        state: str,
+        state: JobState,
         error_code: str | None = None,
         error_msg: str | None = None,
         only_if_active: bool = True,
@@ -282,15 +283,15 @@ class Store:
             )
         )
 
-    def fail_orphans(self, down_at: float | None = None) -> list[str]:
+    def fail_orphans(self, down_at: float | None = None, keep=()) -> list[str]:
         """Jobs a previous server left WAITING/PROCESSING (it died at `down_at`, epoch s, if
-        known): FAILED, ended then. Returns their ids."""
-        ids = [r["job_id"] for r in self.active_jobs()]
+        known), but those in `keep` (attached again): FAILED, ended then. Returns their ids."""
+        ids = [r["job_id"] for r in self.active_jobs() if r["job_id"] not in keep]
         when = f" at {iso(down_at)}" if down_at else ""
         for job_id in ids:
             self.end_job(
                 job_id,
-                "FAILED",
+                JobState.FAILED,
                 "MSS.00000004",
                 f"Internal Error: the server stopped{when} while this job was running",
                 ended=down_at,

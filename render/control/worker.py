@@ -5,7 +5,7 @@ structured outcome the server reads when the worker ends.
     sink.subscribe(ch.emit)                      # event lines go to the server too
     ch.attach(prog)                              # once frames flow: commands, events, inserts served
     ...
-    write_result(control_dir / RESULT, state="SUCCEED", frames=n, outputs=outputs)
+    write_result(control_dir / RESULT, state=JobState.SUCCEED, frames=n, outputs=outputs)
     ch.close()
 
 Ops (render.control.channel carries them):
@@ -25,6 +25,7 @@ from pathlib import Path
 from render.control.channel import Listener
 from render.errors import InternalError, RenderError, SpecError, StateError
 from render.spec.commands import parse_command
+from render.spec.enums import JobState
 from render.spec.live_events import parse_report
 
 SOCKET = "control.sock"
@@ -100,10 +101,10 @@ def output_result(out) -> dict:
     }
 
 
-def write_result(path: str | Path, *, state: str, error: RenderError | tuple[str, str] | None = None,
-                 frames: int = 0, outputs=()) -> None:
+def write_result(path: str | Path, *, state: JobState, error: RenderError | tuple[str, str] | None = None,
+                 frames: int = 0, outputs=(), late_frames: int = 0) -> None:
     """The worker's outcome as JSON, written atomically: {state, error_code, error_msg, frames,
-    outputs: [{url, state, connections, failure}]}. state: SUCCEED | FAILED | CANCELED."""
+    late_frames, outputs: [{url, state, connections, failure}]}. state: SUCCEED | FAILED | CANCELED."""
     if isinstance(error, RenderError):
         error = (error.code, error.message)
     data = {
@@ -111,6 +112,7 @@ def write_result(path: str | Path, *, state: str, error: RenderError | tuple[str
         "error_code": error[0] if error else None,
         "error_msg": error[1] if error else None,
         "frames": frames,
+        "late_frames": late_frames,
         "outputs": [output_result(o) for o in outputs],
     }
     path = Path(path)

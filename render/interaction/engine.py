@@ -16,16 +16,17 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from dataclasses import dataclass
 
 from render.interaction import match
 from render.interaction.actions import Callback, Observe, Reply
 from render.interaction.callback import rule_hit_body
 from render.interaction.flow import MAX_AGE, MERGE_WINDOW, QUEUE_SIZE, Dropped, GiftMerger, ReplyQueue
 from render.interaction.replies import ReplyPicker, fill, make_reply, show_layers
+from render.spec.enums import EventType
 from render.spec.live_events import ViewerEvent
+from render.spec.reply_modes import MODES
 
-SENTENCE = 10
-GIFT = 4
 PLAUSIBLE_AGE = 86400.0  # s: an event timestamp older than a day is not believed (arrival time instead)
 
 
@@ -59,7 +60,7 @@ class Interaction:
 
     def on_event(self, ev: ViewerEvent, now: float, scene: str | None) -> list:
         self._scene = scene
-        if ev.type == GIFT:
+        if ev.type == EventType.GIFT:
             actions = []
             for t0, merged in self._gifts.add(ev, now):
                 actions += self._match(merged, min(t0, now - self._age(merged)), now, scene)
@@ -78,7 +79,7 @@ class Interaction:
     def on_sentence(self, text: str, now: float, scene: str | None) -> list:
         """The streamer starts a scripted sentence (event type 10)."""
         self._scene = scene
-        return self._match(ViewerEvent(SENTENCE, {"content": text}, int(time.time() * 1000)), now, now, scene)
+        return self._match(ViewerEvent(EventType.SENTENCE, {"content": text}, int(time.time() * 1000)), now, now, scene)
 
     def tick(self, now: float, scene: str | None = None) -> list:
         """Matches the gifts whose merge window has closed, in `scene` (default: the last one reported)."""
@@ -107,7 +108,8 @@ class Interaction:
         self._state = match.initial_state(match.compile_rules(rules), self._state)
         keys = {r.key for r in self._state.rules}
         self._picker.forget(keys)
-        kept, gone = [], []
+        kept: list[Dropped] = []
+        gone: list[Dropped] = []
         for d in self._queue.clear("RULES_REPLACED"):
             (kept if d.reply.rule_index in keys else gone).append(d)
         for d in kept:
@@ -124,27 +126,14 @@ class Interaction:
     def _match(self, ev: ViewerEvent, event_time: float, now: float, scene: str | None) -> list:
         self._state, hits = match.step(self._state, ev, now, scene)
         actions: list = []
+        firing = _Firing(self, event_time)
         for hit in hits:
             rule = hit.rule
             actions.append(Observe("RULE_HIT", {"room_id": self.room_id, "job_id": self.job_id,
                                                 "rule_index": rule.key, "rule_name": rule.info.rule_name or "",
-                                                "event_type": ev.type, "reply_mode": rule.reply_mode,
+                                                "event_type": int(ev.type), "reply_mode": rule.reply_mode.value,
                                                 "values": hit.values}))
-            if rule.reply_mode == "SHOW_LAYER":
-                shown = show_layers(hit, ev)
-                if shown:
-                    actions.append(shown)
-                continue
-            if rule.reply_mode in ("CALLBACK", "SYSTEM_REPLY_AND_CALLBACK"):
-                texts = [fill(t, ev.content) for t in (rule.info.trigger.reply_texts or [])] \
-                    if rule.info.trigger else []
-                actions.append(Callback(rule_hit_body(self.room_id, self.job_id, rule, ev, texts)))
-                if rule.reply_mode == "CALLBACK":
-                    continue
-            reply = make_reply(hit, ev, event_time, self._picker, self.room, self._reply_id())
-            if reply is not None:
-                for d in self._queue.push(reply):
-                    actions += self._dropped(d)
+            actions += MODES[rule.reply_mode].fire(firing, hit, ev)
         return actions
 
     def _dropped(self, d: Dropped) -> list[Observe]:
@@ -155,3 +144,26 @@ class Interaction:
                                          "rule_index": r.rule_index, "rule_name": r.rule_name,
                                          "reason": d.reason, "priority": r.priority,
                                          "event_time": round(r.event_time, 3)})]
+
+
+@dataclass(frozen=True)
+class _Firing:
+    """The engine's services for a reply mode's handler (render.spec.reply_modes.Firing)."""
+
+    engine: Interaction
+    event_time: float  # stream seconds of the event (a merged gift's: its first)
+
+    def show_layers(self, hit: match.Hit, ev: ViewerEvent) -> list:
+        shown = show_layers(hit, ev)
+        return [shown] if shown else []
+
+    def callback(self, hit: match.Hit, ev: ViewerEvent) -> list:
+        e, trig = self.engine, hit.rule.info.trigger
+        texts = [fill(t, ev.content) for t in (trig.reply_texts or [])] if trig else []
+        return [Callback(rule_hit_body(e.room_id, e.job_id, hit.rule, ev, texts))]
+
+    def reply(self, hit: match.Hit, ev: ViewerEvent, *, ask: bool = False) -> list:
+        """Queues the rule's reply (`ask`: the robot answers the comment); the replies it pushed out."""
+        e = self.engine
+        reply = make_reply(hit, ev, self.event_time, e._picker, e.room, e._reply_id(), ask=ask)
+        return [o for d in e._queue.push(reply) for o in e._dropped(d)] if reply is not None else []

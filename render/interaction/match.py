@@ -12,24 +12,25 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import regex
 
+from render.spec.enums import EventType, ReplyMode
 from render.spec.models import LiveRoomInteractionRuleInfo
+from render.spec.reply_modes import MODES, Slot, mode_of
+from render.spec.rules import number
 
 log = logging.getLogger(__name__)
 
-MATCHED_TYPES = (1, 2, 3, 4, 10)
+MATCHED_TYPES = (EventType.COMMENT, EventType.JOIN, EventType.LIKE, EventType.GIFT, EventType.SENTENCE)
 # A REGEX runs on the frame thread against viewers' text: the `regex` module's timeout keeps a
 # pathological pattern (catastrophic backtracking) from stalling the stream; such a search fails.
 REGEX_TIMEOUT = 0.02
 MAX_TEXT = 2000  # characters of a value a REGEX or EQUAL looks at
-VIEWER_COUNT = 6
-REPLY_MODES = ("SYSTEM_REPLY", "CALLBACK", "SYSTEM_REPLY_AND_CALLBACK", "INTELLIGENT_REPLY")
+VIEWER_COUNT = EventType.VIEWER_COUNT
 _MISSING = object()
 _CMP = {"MATH_GT": lambda a, b: a > b, "MATH_GE": lambda a, b: a >= b, "MATH_LT": lambda a, b: a < b,
         "MATH_LE": lambda a, b: a <= b, "MATH_EQ": lambda a, b: a == b}
@@ -63,21 +64,6 @@ def lookup(content: Any, name: str, default: Any = _MISSING) -> Any:
             nxt += [v for v in node.values() if isinstance(v, dict)]
         level = nxt
     return default
-
-
-def number(v: Any) -> float | None:
-    """A finite number (int, float, or text of one), else None; booleans are not numbers."""
-    if isinstance(v, bool) or v is None:
-        return None
-    if isinstance(v, (int, float)):
-        return float(v) if math.isfinite(v) else None
-    if isinstance(v, str):
-        try:
-            f = float(v.strip())
-        except ValueError:
-            return None
-        return f if math.isfinite(f) else None
-    return None
 
 
 def text(v: Any) -> str:
@@ -127,14 +113,15 @@ class Rule:
     relation: str       # AND | OR | RESERVED
     priority: int
     tags: tuple[Tag, ...]
-    reply_mode: str     # SYSTEM_REPLY when absent
+    reply_mode: ReplyMode  # SYSTEM_REPLY when absent
     time_window: int    # -1 once per live, 0 none, n seconds
     enabled: bool
     scenes: frozenset[str] | None
 
     @property
-    def group(self) -> str:
-        return "layer" if self.reply_mode == "SHOW_LAYER" else "reply"
+    def slot(self) -> Slot:
+        """Per event at most one rule of each slot fires (render.spec.reply_modes)."""
+        return MODES[self.reply_mode].slot
 
 
 def compile_tag(t) -> Tag:
@@ -158,10 +145,10 @@ def compile_rules(infos) -> tuple[Rule, ...]:
         hc, trig = info.hit_condition, info.trigger
         out.append(Rule(
             key=info.rule_index if info.rule_index not in (None, "") else str(i), position=i, info=info,
-            event_type=info.event_type, relation=_value(hc.relation) if hc and hc.relation else "AND",
+            event_type=info.event_type, relation=(_value(hc.relation) or "AND") if hc else "AND",
             priority=hc.priority if hc else 500,
             tags=tuple(compile_tag(t) for t in (hc.tags or [])) if hc else (),
-            reply_mode=_value(trig.reply_mode) if trig and trig.reply_mode else "SYSTEM_REPLY",
+            reply_mode=mode_of(trig),
             time_window=trig.time_window if trig and trig.time_window is not None else 0,
             enabled=info.enabled is not False,
             scenes=frozenset(info.enabled_scenes) if info.enabled_scenes else None))
@@ -224,7 +211,7 @@ def initial_state(rules, previous: MatchState | None = None) -> MatchState:
 
 def _field(event, name: str) -> Any:
     v = lookup(event.content, name)
-    if v is _MISSING and event.type == 3 and name == "count":
+    if v is _MISSING and event.type == EventType.LIKE and name == "count":
         return 1  # a like without a count is one like
     return v
 
@@ -285,8 +272,8 @@ def step(state: MatchState, event, now: float, scene: str | None) -> tuple[Match
     primary = [m for m in matched if m[0].relation != "RESERVED"]
     pool = primary or [m for m in matched if m[0].relation == "RESERVED"]
     hits = []
-    for group in ("reply", "layer"):
-        ready = [(r, v) for r, v in pool if r.group == group and not _suppressed(r, per_rule[r.key], now)]
+    for slot in Slot:
+        ready = [(r, v) for r, v in pool if r.slot == slot and not _suppressed(r, per_rule[r.key], now)]
         if ready:
             rule, values = min(ready, key=lambda m: (m[0].priority, m[0].position))
             per_rule[rule.key] = RuleState(tuple(Agg() for _ in rule.tags), now)  # a fire resets

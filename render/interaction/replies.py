@@ -63,7 +63,7 @@ class ReplyPicker:
         texts = list(trig.reply_texts or []) if trig else []
         audios = [(i, a) for i, a in enumerate(trig.reply_audios or []) if a.audio_url] if trig else []
         n = len(texts) + len(audios)
-        if n == 0:
+        if n == 0 or trig is None:
             return None, None, None
         if trig.reply_order is not None and getattr(trig.reply_order, "value", trig.reply_order) == "ORDER":
             k = self._next.get(rule.key, 0) % n
@@ -87,13 +87,15 @@ def play_type(rule: Rule, room) -> str:
     return getattr(chosen, "value", chosen) or "INSERT"
 
 
-def make_reply(hit: Hit, event, now: float, picker: ReplyPicker, room, reply_id: str) -> Reply | None:
-    """The queued Reply of a fired SYSTEM_REPLY / SYSTEM_REPLY_AND_CALLBACK / INTELLIGENT_REPLY rule."""
+def make_reply(hit: Hit, event, now: float, picker: ReplyPicker, room, reply_id: str, *,
+               ask: bool = False) -> Reply | None:
+    """The queued Reply of a fired rule that speaks; `ask` (INTELLIGENT_REPLY): a robot answers the
+    comment, the rule's own line is the fallback."""
     rule = hit.rule
     trig = rule.info.trigger
     line, audio, audio_field = picker.pick(rule)
     question = robot_id = None
-    if rule.reply_mode == "INTELLIGENT_REPLY":
+    if ask:
         question = text(lookup(event.content, "content", "")) or None
         robot_id = trig.robot_id if trig else None
     if line is None and audio is None and question is None:

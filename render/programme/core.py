@@ -11,6 +11,8 @@ at the end of the sentence being spoken, PLAY_NOW at once (a 10 ms fade), then t
 again (or the next one with interaction_config.ignore_current_sentence). Everything that changes
 a running show goes through the inbox, drained once per frame, so a preview driven by a timeline
 and a live push driven by the API run the same code, and a timeline gives the same file twice.
+Commands (commands.py) and rule hits (reactions.py) become typed effects (effects.py) that
+`apply` below carries out: this module is the only one that writes the programme's state.
 Slow work (TTS, media) runs in `Prep`, off the frame thread when live.
 """
 from __future__ import annotations
@@ -20,25 +22,51 @@ import itertools
 import json
 import queue
 import random
+import time
 from collections import deque
+from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from render.assets import AssetLibrary
 from render.audio import Mix, decode_audio
 from render.errors import RenderError, StateError
+from render.interaction import CallbackSender, Interaction
 from render.layers.geometry import View
-from render.plan import is_idle, round_order, rounds_total, shoot_script_switch
+from render.plan import is_idle, round_order, rounds_total, shoot_script_switch, with_exit_config
+from render.programme import commands, reactions
 from render.programme import items as it
+from render.programme.effects import (
+    CancelRuleReplies,
+    ContinueItem,
+    DropInserts,
+    Effect,
+    Emit,
+    FinishReply,
+    HoldReplyLayers,
+    Insert,
+    Lane,
+    PlaceItem,
+    Prepare,
+    RedrawOverlay,
+    RefreshOutputs,
+    ReplaceRules,
+    ReplaceScenes,
+    Rewrite,
+    SendCallback,
+    SetExitPolicy,
+    ShowOverlay,
+)
 from render.programme.exit import ExitPolicy
 from render.programme.overlays import NO_REPLY_SECONDS, Overlay, build_overlay
 from render.programme.prep import Prep
 from render.programme.scenes import SceneState, load_scenes
 from render.spec import LoadedRoom, effective_video_config
 from render.spec.commands import Command
-from render.spec.enums import PlayType, Role, StreamerAction
+from render.spec.enums import EventType, PlayType, Role, StreamerAction
 from render.spec.live_events import ViewerEvent
 from render.spec.models import VoiceConfig
 from render.speech import Clip, SpeechFn, speak
@@ -46,7 +74,6 @@ from render.speech.pose import Pose
 from render.timebase import samples_per_frame
 
 PARAGRAPH_GAP = 0.4  # seconds of quiet after each paragraph, as a person pauses
-INSERT_GAP = 0.25    # after an inserted line, before the paragraph goes on
 DUCK = 10 ** (-12 / 20)  # the streamer under a VOLUME_DOWN co-streamer: about -12 dB
 MAX_PENDING_EVENTS = 5000  # viewer events waiting for the frame loop (a flood is cut here)
 CO_STREAMER_PITCH = 140  # a co-streamer without a voice_config: the streamer's voice, higher
@@ -92,11 +119,11 @@ class Programme:
         self.rounds_left = rounds_total(self.room)
         self.round_no = 0
         self.round_keys: list[tuple[int, int]] = []
-        self._pending_rewrite = None
+        self._pending_rewrite: tuple[Any, dict[int, SceneState]] | None = None  # is_rewrite_delay: next round
         self.queue: deque[it.Item] = deque()
         self.cur: it.Item | None = None
         self.cur_at = 0
-        self.cur_src = None
+        self.cur_src: Any = None  # the Mix source of what `cur` says
         self.side: _Side | None = None
         self.side_waiting: list[tuple[int, int, it.Item]] = []  # (start frame, seq, item)
         self.mix = Mix(self.fps)
@@ -122,20 +149,17 @@ class Programme:
         self._out: list[dict] = []
         self.on_refresh_outputs = None
         self.seed = seed
-        self.rules = None  # the interaction engine (render.interaction), when the room has rules
+        self.rules: Interaction | None = None  # the interaction engine, when the room has rules
         self.auto_reply: str | None = None  # the rule reply on its way (the next waits for its end)
+        self._viewers_changed = False
         self.reply_layers: dict[str, tuple] = {}  # reply_id -> (layers, rule_index): shown when it starts
-        self.callbacks = None
+        self.callbacks: CallbackSender | None = None
         if self.room.interaction_rules:
-            from render.programme.reactions import engine_for
-
-            self.rules = engine_for(self, seed)
+            self.rules = self._engine()
         # the start body's interaction_callback_url travels in the job's room (an extra field)
         interaction_callback_url = interaction_callback_url or (self.room.model_extra or {}).get(
             "interaction_callback_url")
         if interaction_callback_url:
-            from render.interaction import CallbackSender
-
             self.callbacks = CallbackSender(interaction_callback_url, self.room.live_event_callback_config)
         self._top_up()  # the first round is known before the first frame (GET_CURRENT_PLAYING_SCRIPTS)
 
@@ -152,10 +176,8 @@ class Programme:
         if cmd.name == "INSERT_PLAY_SCRIPT" and not self.prep.sync:
             # live: its speech starts now, not at the next frame (the frame loop registers the
             # command before it can see the result: the inbox is drained before the results)
-            from render.programme.commands import start_speech
-
             self._speaking_early.add(cmd.command_id)
-            start_speech(self, cmd)
+            self._prepare(commands.speech_job(self, cmd))
         return fut
 
     def report(self, events: list[ViewerEvent]) -> int:
@@ -222,6 +244,7 @@ class Programme:
             if k < self.side.item.end:
                 subtitle = self.side.item.track.subtitles[k]
         self._expire_overlays(i)
+        assert self.scene is not None  # a room has scenes: the first is on air from the first frame
         comp = self.scene.compositor
         shown = sorted(self.overlays, key=lambda o: o.index)
         picture = comp.frame_i420((i - self.scene_start) / self.fps, level=level,
@@ -253,12 +276,116 @@ class Programme:
         for st in [*self.scenes.values(), *self._old_scenes]:
             st.close()
 
+    # ---- what commands and reactions read (effects.ShowView) --------------------------------------
+    def ids(self) -> dict[str, str]:
+        return {"room_id": self.room_id, "job_id": self.job_id}
+
+    @property
+    def has_outputs(self) -> bool:
+        return self.on_refresh_outputs is not None
+
+    @property
+    def waiting(self):
+        """Ids of the inserts listed and not started yet (being prepared or queued)."""
+        return self._waiting.keys()
+
+    def is_finished(self, command_id: str) -> bool:
+        return command_id in self._finished
+
+    def speaking_early(self, command_id: str) -> bool:
+        return command_id in self._speaking_early
+
+    # ---- effects: the only writes to a running show --------------------------------------------
+    def apply(self, effects: Iterable[Effect], i: int) -> None:
+        """Carry out effects (from commands and reactions), in order, at frame i."""
+        for e in effects:
+            match e:
+                case Emit():
+                    self._emit(e.event_type, dict(e.message))
+                case Prepare():
+                    self._prepare(e)
+                case Insert():
+                    self._register(e)
+                case PlaceItem():
+                    self._place(e.item, e.play_type, i)
+                case ContinueItem():
+                    self._continue(e.item)
+                case FinishReply():
+                    self._finish_id(e.command_id, i, e.reason)
+                case HoldReplyLayers():
+                    self.reply_layers[e.reply_id] = (e.layers, e.rule_index)
+                case ShowOverlay():
+                    self._show_overlay(e.overlay, i)
+                case RedrawOverlay():
+                    e.overlay.redraw(e.fresh)
+                case ReplaceScenes():
+                    self._replace_scenes(e)
+                case ReplaceRules():
+                    self._replace_rules(e.rules, i)
+                case SetExitPolicy():  # every field, for the rest of the live
+                    self.exit.config = e.config
+                    self.room = with_exit_config(self.room, e.config)
+                case RefreshOutputs():
+                    if self.on_refresh_outputs is not None:  # commands.take refuses it in a preview
+                        self.on_refresh_outputs(list(e.urls), list(e.keys))
+                case DropInserts():
+                    self._drop_inserts(e.command_ids)
+                case CancelRuleReplies():
+                    if self.rules is not None:
+                        self.apply(reactions.effects(self, self.rules.cancel_replies(e.reply_ids)), i)
+                case SendCallback():
+                    if self.callbacks is not None:
+                        self.callbacks.send(e.callback)
+                case _:
+                    raise TypeError(f"not an effect: {e!r}")
+
+    def _prepare(self, e: Prepare) -> None:
+        (self.prep if e.lane == Lane.SPEECH else self.media).submit(e.tag, e.fn, *e.args)
+
+    def _register(self, e: Insert) -> None:
+        """An insert (EXTERNAL, or AUTO: a rule's reply) is listed and awaited until it starts."""
+        cmd = e.cmd
+        self._speaking_early.discard(cmd.command_id)
+        record = {"command_id": cmd.command_id, "command": cmd.name, "params": cmd.raw_params,
+                  "source": cmd.source}
+        self.insert_log.append(record)
+        self._waiting[cmd.command_id] = record
+        if cmd.source == "AUTO":
+            self.auto_reply = cmd.command_id
+
+    def _replace_scenes(self, e: ReplaceScenes) -> None:
+        if e.when != Rewrite.NEXT_ROUND:  # START: the round is still to be made, from these scripts
+            self._apply_rewrite(e.room, dict(e.scenes), now=e.when == Rewrite.NOW)
+            return
+        if self._pending_rewrite is not None:  # a later rewrite replaces one still waiting
+            for st in self._pending_rewrite[1].values():
+                st.close()
+        self._pending_rewrite = (e.room, dict(e.scenes))
+
+    def _engine(self) -> Interaction:
+        """The rules engine (kept even with no rules: REWRITE_INTERACTION_RULES may add some)."""
+        wall = None if self.prep.sync else time.time  # live: reply ages count from the events' timestamps
+        return Interaction(self.room, self.library, seed=self.seed, room_id=self.room_id, job_id=self.job_id,
+                           wall=wall)
+
+    def _replace_rules(self, rules, i: int) -> None:
+        self.room = self.room.model_copy(update={"interaction_rules": rules})
+        if self.rules is None:
+            self.rules = self._engine()
+        else:
+            self.apply(reactions.effects(self, self.rules.replace_rules(rules)), i)
+
+    def _drop_inserts(self, ids: frozenset[str]) -> None:
+        def drop(item: it.Item) -> bool:
+            return item.is_insert and item.first_slice and item.command_id in ids
+
+        self.queue = deque(q for q in self.queue if not drop(q))
+        self.side_waiting = [w for w in self.side_waiting if not drop(w[2])]
+
     # ---- events -----------------------------------------------------------------------------
     def _emit(self, event_type: str, message: dict) -> None:
         self._out.append({"event_type": event_type, "message": json.dumps(message, ensure_ascii=False)})
 
-    def _ids(self) -> dict:
-        return {"room_id": self.room_id, "job_id": self.job_id}
 
     def _finish(self, item: it.Item, i: int, reason: str | None = None) -> None:
         """REPLY_COMMAND_FINISH of an insert, once: heard to its end, or dropped with a reason."""
@@ -270,7 +397,7 @@ class Programme:
         self._finished.add(cid)
         self._waiting.pop(cid, None)
         self.reply_layers.pop(cid, None)  # a reply dropped before it started shows nothing
-        msg = {**self._ids(), "reply_id": cid}
+        msg = {**self.ids(), "reply_id": cid}
         if reason:
             msg["reason"] = reason
         self._emit("REPLY_COMMAND_FINISH", msg)
@@ -345,13 +472,13 @@ class Programme:
 
     def _start(self, item: it.Item, i: int) -> None:
         self.cur, self.cur_at = item, i
-        if item.kind == it.PARAGRAPH and item.scene is not self.scene:
+        if item.kind == it.PARAGRAPH and item.scene is not None and item.scene is not self.scene:
             self._switch_scene(item.scene, i)
         samples = item.clip.samples[item.start * self.spf: item.end * self.spf]
         gain = DUCK if self.side is not None else 1.0
         self.cur_src = self.mix.add(samples, at=i * self.spf, gain=gain) if len(samples) else None
-        if item.kind == it.PARAGRAPH and item.first_slice:
-            self._out.append(shoot_script_switch(item.scene.info, item.para, **self._ids()))
+        if item.kind == it.PARAGRAPH and item.first_slice and item.scene is not None and item.para is not None:
+            self._out.append(shoot_script_switch(item.scene.info, item.para, **self.ids()))
         if item.is_insert and item.first_slice:
             self._reply_start(item, i)
 
@@ -476,13 +603,13 @@ class Programme:
             self._reply_start(item, i)
 
     def _reply_start(self, item: it.Item, i: int) -> None:
-        self._waiting.pop(item.command_id, None)
-        self._emit("REPLY_START", {**self._ids(), "reply_id": item.command_id, "role": item.role,
+        if item.command_id is not None:
+            self._waiting.pop(item.command_id, None)
+        self._emit("REPLY_START", {**self.ids(), "reply_id": item.command_id, "role": item.role,
                                    "text": item.text, "rule_index": item.rule_index})
         if item.command_id in self.reply_layers:  # a rule reply's layers: on screen with its words
-            from render.programme import reactions
-
-            reactions.show_reply_layers(self, item.command_id, i)
+            layers, rule_index = self.reply_layers.pop(item.command_id)
+            self.apply(reactions.show_layers(self, layers, rule_index=rule_index, reply_id=item.command_id), i)
 
     # ---- the inbox ----------------------------------------------------------------------------
     def _drain(self, i: int) -> None:
@@ -513,12 +640,11 @@ class Programme:
             self._done(done, i)
 
     def _take(self, cmd: Command, fut: Future | None, i: int) -> None:
-        from render.programme import commands
-
         try:
-            result = commands.take(self, cmd, i)
+            result, effects = commands.take(self, cmd)
+            self.apply(effects, i)
         except RenderError as e:
-            self._emit("COMMAND_REJECTED", {**self._ids(), "command": cmd.name, "command_id": cmd.command_id,
+            self._emit("COMMAND_REJECTED", {**self.ids(), "command": cmd.name, "command_id": cmd.command_id,
                                             "error_code": e.code, "error_msg": e.message})
             if fut is not None:
                 fut.set_exception(e)
@@ -527,31 +653,38 @@ class Programme:
             fut.set_result(result)
 
     def _done(self, done, i: int) -> None:
-        from render.programme import commands
-
-        commands.place(self, done, i)
+        self.apply(commands.place(self, done), i)
 
     # ---- rules (render.interaction) ------------------------------------------------------------
+    def _scene_name(self) -> str | None:
+        return self.scene.name if self.scene is not None else None
+
     def _viewer_event(self, ev: ViewerEvent, i: int) -> None:
         if self.rules is None:
             return
-        from render.programme import reactions
-
-        reactions.on_event(self, ev, i)
+        self.apply(reactions.effects(self, self.rules.on_event(ev, i / self.fps, self._scene_name())), i)
+        if ev.type == EventType.VIEWER_COUNT:  # redrawn once per frame at most (tick), however many arrive
+            self._viewers_changed = True
 
     def _on_sentence(self, item: it.Item, k: int, i: int) -> None:
         if self.rules is None:
             return
-        from render.programme import reactions
-
-        reactions.on_sentence(self, it.sentence_text(item, k), i)
+        self.apply(reactions.effects(
+            self, self.rules.on_sentence(it.sentence_text(item, k), i / self.fps, self._scene_name())), i)
 
     def _rules_tick(self, i: int) -> None:
+        """Gift windows that closed, then the next queued reply when none is on its way."""
         if self.rules is None:
             return
-        from render.programme import reactions
-
-        reactions.tick(self, i)
+        now = i / self.fps
+        self.apply(reactions.effects(self, self.rules.tick(now, self._scene_name())), i)
+        if self._viewers_changed:
+            self._viewers_changed = False
+            self.apply(reactions.refresh_dynamic(self), i)
+        if self.auto_reply is not None and self.auto_reply not in self._finished:
+            return
+        reply, dropped = self.rules.next_reply(now)
+        self.apply(reactions.effects(self, [*dropped, *([reply] if reply is not None else [])]), i)
 
     # ---- helpers for commands -------------------------------------------------------------------
     def voice_of(self, role: str) -> tuple[VoiceConfig | None, str]:
@@ -579,7 +712,7 @@ class Programme:
         return build_overlay(layer, where, self.library, self.view, self.fps, fill=fill,
                              rule_index=rule_index, reply_id=reply_id, command_id=command_id)
 
-    def show_overlay(self, ov: Overlay, i: int) -> None:
+    def _show_overlay(self, ov: Overlay, i: int) -> None:
         ov.start = i
         if ov.seconds is not None:
             ov.end = i + max(1, round(ov.seconds * self.fps))

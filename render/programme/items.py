@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +17,9 @@ from render.speech import Clip
 from render.speech.gestures import Gesture, gesture_frames, gesture_track
 from render.speech.pose import Pose
 from render.speech.visemes import Viseme, viseme_track
+
+if TYPE_CHECKING:
+    from render.programme.scenes import SceneState
 
 PARAGRAPH = "PARAGRAPH"  # a scripted paragraph (or a slice of one)
 INSERT = "INSERT"        # INSERT_PLAY_SCRIPT, or a rule's spoken reply
@@ -74,7 +78,7 @@ class Item:
     start: int = 0                  # first clip frame of this slice
     end: int = 0                    # clip frame after the slice
     gap: int = 0                    # quiet frames after the slice
-    scene: object | None = None     # the SceneState of a paragraph
+    scene: SceneState | None = None  # the scene of a paragraph (an insert: the scene it was made in)
     para: int | None = None         # paragraph index in its scene
     command_id: str | None = None   # inserts and replies
     rule_index: str | None = None

@@ -32,6 +32,10 @@ class Overlay:
             self._ops[key] = compositor.overlay_ops(self.item, self.index)
         return self._ops[key]
 
+    def redraw(self, fresh: Overlay) -> None:
+        """Draw again with a freshly built item (a DYNAMIC text whose viewer count changed)."""
+        self.item, self._ops = fresh.item, {}
+
     def close(self) -> None:
         close = getattr(self.item, "close", None)
         if close:

@@ -50,7 +50,7 @@ class Prep:
             self._jobs.put((tag, fn, args))
 
     def results(self) -> list[Done]:
-        out = []
+        out: list[Done] = []
         while True:
             try:
                 done = self._done.get_nowait()

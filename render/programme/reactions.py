@@ -1,135 +1,123 @@
-"""The room reacting: viewer events and the streamer's own sentences through the rules engine
-(render.interaction), its actions turned into the programme's items, overlays and callbacks.
+"""The room reacting: what the rules engine (render.interaction) fired, turned into effects.
 
-Runs on the frame thread. A rule's reply waits in the engine's bounded queue until the previous
-rule reply has been heard (so replies never cut each other), then its speech is made in Prep:
-a robot's answer streams, and its first sentence plays as soon as it is spoken.
+The programme core calls the engine (viewer events, the streamer's own sentences, its tick) and
+hands what it answered to `effects`: an Observe becomes an event line, a ShowLayers overlays, a
+Callback the interaction callback, and a Reply an `Insert` of a Command with source AUTO, the
+very path an API insert takes. A rule's reply waits in the engine's bounded queue until the
+previous rule reply has been heard (so replies never cut each other), then its speech is made in
+Prep: a robot's answer streams, and its first sentence plays as soon as it is spoken.
+Nothing here writes the programme's state.
 """
 from __future__ import annotations
 
-import time
+from collections.abc import Iterable
 
-from render.interaction import Interaction, answer_stream, dynamic_text
+from render.interaction import answer_stream, dynamic_text
 from render.interaction.actions import Callback, Observe, Reply, ShowLayers
-from render.programme import commands
+from render.programme.commands import audio_line, error_of, remote, spoken
+from render.programme.effects import (
+    Effect,
+    Emit,
+    HoldReplyLayers,
+    Insert,
+    Job,
+    Lane,
+    Prepare,
+    RedrawOverlay,
+    SendCallback,
+    ShowOverlay,
+    ShowView,
+    rejected,
+)
 from render.spec.commands import Command, InsertPlayAudio, InsertPlayScript
+from render.spec.enums import TextType
 from render.spec.models import TextConfig
 
 
-def engine_for(prog, seed):
-    """The rules engine of a programme (kept even with no rules: REWRITE_INTERACTION_RULES may add some)."""
-    wall = None if prog.prep.sync else time.time  # live: reply ages count from the events' timestamps
-    return Interaction(prog.room, prog.library, seed=seed, room_id=prog.room_id, job_id=prog.job_id, wall=wall)
-
-
-def _scene(prog) -> str | None:
-    return prog.scene.name if prog.scene is not None else None
-
-
-def on_event(prog, ev, i: int) -> None:
-    act(prog, prog.rules.on_event(ev, i / prog.fps, _scene(prog)), i)
-    if ev.type == 6:  # redrawn once per frame at most (tick), however many counts arrive
-        prog.viewers_changed = True
-
-
-def on_sentence(prog, text: str, i: int) -> None:
-    act(prog, prog.rules.on_sentence(text, i / prog.fps, _scene(prog)), i)
-
-
-def tick(prog, i: int) -> None:
-    """Gift windows that closed, then the next queued reply when none is on its way."""
-    now = i / prog.fps
-    act(prog, prog.rules.tick(now, _scene(prog)), i)
-    if getattr(prog, "viewers_changed", False):
-        prog.viewers_changed = False
-        refresh_dynamic(prog)
-    if prog.auto_reply is not None and prog.auto_reply not in prog._finished:
-        return
-    reply, dropped = prog.rules.next_reply(now)
-    act(prog, dropped, i)
-    if reply is not None:
-        speak_reply(prog, reply, i)
-
-
-def act(prog, actions, i: int) -> None:
+def effects(prog: ShowView, actions: Iterable) -> list[Effect]:
+    """The effects of what the engine answered, in its order."""
+    out: list[Effect] = []
     for a in actions:
         if isinstance(a, Observe):
-            prog._emit(a.event_type, a.message)
+            out.append(Emit(a.event_type, a.message))
         elif isinstance(a, ShowLayers):
-            show_layers(prog, a.layers, i, rule_index=a.rule_index)
+            out += show_layers(prog, a.layers, rule_index=a.rule_index)
         elif isinstance(a, Callback):
-            if prog.callbacks is not None:
-                prog.callbacks.send(a)
+            out.append(SendCallback(a))
         elif isinstance(a, Reply):
-            speak_reply(prog, a, i)
+            out += reply(prog, a)
+    return out
 
 
-def show_layers(prog, layers, i: int, *, rule_index=None, reply_id=None) -> None:
-    def fill(text: str) -> str:
-        return dynamic_text(text, prog.rules.viewers)
+def _filler(prog: ShowView):
+    """DYNAMIC text filled with the viewer count when the overlay is drawn (maybe later, off the frame thread)."""
+    return lambda text: dynamic_text(text, prog.rules.viewers if prog.rules is not None else None)
 
+
+def show_layers(prog: ShowView, layers, *, rule_index=None, reply_id=None) -> list[Effect]:
+    fill = _filler(prog)
+    out: list[Effect] = []
     for n, layer in enumerate(layers):
         where = f"interaction_rules[{rule_index}].trigger.{'layer_config' if n == 0 else 'extra_layer_config'}"
-
-        def build(layer=layer, where=where):
-            return prog.build_overlay(layer, where, rule_index=rule_index, reply_id=reply_id, fill=fill)
-        tag = ("layer", Command("SHOW_LAYER", None, source="AUTO"), None)
-        if commands._remote(layer):
-            prog.media.submit(tag, build)
-        else:
-            try:
-                prog.show_overlay(build(), i)
-            except Exception as e:  # noqa: BLE001 -- a broken rule layer is reported, the show goes on
-                from render.programme.prep import Done
-
-                commands.place(prog, Done(tag, error=e), i)
+        cmd = Command("SHOW_LAYER", None, source="AUTO")
+        args = (prog, layer, where, rule_index, reply_id, fill)
+        if remote(layer):
+            out.append(Prepare(Lane.MEDIA, Job.LAYER, cmd, None, _build, args))
+            continue
+        try:
+            out.append(ShowOverlay(_build(*args)))
+        except Exception as e:  # noqa: BLE001 -- a broken rule layer is reported, the show goes on
+            out += rejected(prog, cmd, *error_of(e))
+    return out
 
 
-def show_reply_layers(prog, reply_id: str, i: int) -> None:
-    """A rule reply starts playing: its layer_config / extra_layer_config appear with it (and hide
-    when it ends, unless display_duration says otherwise)."""
-    layers, rule_index = prog.reply_layers.pop(reply_id)
-    show_layers(prog, layers, i, rule_index=rule_index, reply_id=reply_id)
+def _build(prog: ShowView, layer, where: str, rule_index, reply_id, fill):
+    return prog.build_overlay(layer, where, rule_index=rule_index, reply_id=reply_id, fill=fill)
 
 
-def refresh_dynamic(prog) -> None:
+def refresh_dynamic(prog: ShowView) -> list[Effect]:
     """DYNAMIC text overlays show the viewer count: redrawn when it changes."""
+    out: list[Effect] = []
     for ov in prog.overlays:
         tc = ov.layer.text_config
-        if tc is not None and getattr(tc.text_type, "value", tc.text_type) == "DYNAMIC":
-            fresh = prog.build_overlay(ov.layer, "layer_config", fill=lambda t: dynamic_text(t, prog.rules.viewers))
-            ov.item, ov._ops = fresh.item, {}
+        if tc is not None and getattr(tc.text_type, "value", tc.text_type) == TextType.DYNAMIC.value:
+            out.append(RedrawOverlay(ov, prog.build_overlay(ov.layer, "layer_config", fill=_filler(prog))))
+    return out
 
 
-def speak_reply(prog, reply: Reply, i: int) -> None:
+def reply(prog: ShowView, r: Reply) -> list[Effect]:
     """A rule's reply becomes an insert (source AUTO, command_id = reply_id), listed with the others."""
-    if reply.audio_ref:
-        params = InsertPlayAudio(audio_url=reply.audio_ref, play_type=reply.play_type, play_role=reply.role,
-                                 rule_index=reply.rule_index)
+    if r.audio_ref:
+        params: InsertPlayAudio | InsertPlayScript = InsertPlayAudio(
+            audio_url=r.audio_ref, play_type=r.play_type, play_role=r.role, rule_index=r.rule_index)
         name = "INSERT_PLAY_AUDIO"
     else:
-        params = InsertPlayScript(text_config=TextConfig(text=reply.text or reply.question or "…"),
-                                  play_type=reply.play_type, play_role=reply.role, rule_index=reply.rule_index)
+        params = InsertPlayScript(text_config=TextConfig(text=r.text or r.question or "…"),
+                                  play_type=r.play_type, play_role=r.role, rule_index=r.rule_index)
         name = "INSERT_PLAY_SCRIPT"
     raw = params.model_dump(mode="json", exclude_none=True)
-    cmd = Command(name, params, reply.reply_id, "AUTO", raw)
-    commands.register_insert(prog, cmd)
-    prog.auto_reply = cmd.command_id
-    if reply.layers:  # shown when the reply starts playing (REPLY_START), not now
-        prog.reply_layers[reply.reply_id] = (reply.layers, reply.rule_index)
-    role = reply.role
-    if reply.audio_ref:
-        where = reply.audio_field or "reply_audios"
-        prog.prep.submit(("insert", cmd, ""), lambda: (prog.load_audio(reply.audio_ref, where), ""))
-    elif reply.question:
-        def answered():
-            for sentence in answer_stream(reply, prog.library):
-                yield prog.synth(sentence, role, f"interaction_rules[{reply.rule_index}].robot answer"), sentence
-        prog.prep.submit(("insert", cmd, ""), answered)
+    cmd = Command(name, params, r.reply_id, "AUTO", raw)
+    role = r.role
+    if r.audio_ref:
+        where = r.audio_field or "reply_audios"
+        job = Prepare(Lane.SPEECH, Job.INSERT, cmd, "", audio_line, (prog, r.audio_ref, where))
+    elif r.question:
+        job = Prepare(Lane.SPEECH, Job.INSERT, cmd, "", _answered, (prog, r))
     else:
-        text = reply.text or ""
-        where = f"interaction_rules[{reply.rule_index}].trigger.reply_texts"
-        prog.prep.submit(("insert", cmd, text), commands.spoken, prog, text, role, where)
+        text = r.text or ""
+        job = Prepare(Lane.SPEECH, Job.INSERT, cmd, text, spoken,
+                      (prog, text, role, f"interaction_rules[{r.rule_index}].trigger.reply_texts"))
+    out: list[Effect] = [Insert(cmd)]
+    if r.layers:  # shown when the reply starts playing (REPLY_START), not now
+        out.append(HoldReplyLayers(r.reply_id, r.layers, r.rule_index))
+    out.append(job)
+    return out
 
 
-__all__ = ["engine_for", "on_event", "on_sentence", "tick"]
+def _answered(prog: ShowView, r: Reply):
+    """A robot's answer, spoken sentence by sentence as it streams."""
+    for sentence in answer_stream(r, prog.library):
+        yield prog.synth(sentence, r.role, f"interaction_rules[{r.rule_index}].robot answer"), sentence
+
+
+__all__ = ["effects", "refresh_dynamic", "reply", "show_layers"]

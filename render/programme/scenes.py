@@ -44,15 +44,15 @@ class SceneState:
 def load_clip(room: Room, library: AssetLibrary, s: int, p: int, scene: LiveVideoScriptInfo | None = None, *,
               speech: SpeechFn | None = None) -> Clip:
     """The sound of one paragraph: TTS of its text, or its recorded audio (play_mode AUDIO)."""
-    scene = scene or room.scene_scripts[s]
+    scene = scene or (room.scene_scripts or [])[s]
     para = scene.shoot_scripts[p]
     at = f"scene_scripts[{s}].shoot_scripts[{p}]"
     audio = para.audio_config
     use_audio = audio is not None and (audio.audio_url or audio.asset_id) and (
         policy_of(room).play_mode == PlayMode.AUDIO or para.text_config is None)
-    if use_audio:
+    if use_audio and audio is not None:
         ref_field = "audio_url" if audio.audio_url else "asset_id"
-        path = library.resolve(audio.audio_url or audio.asset_id, "AUDIO", f"{at}.audio_config.{ref_field}")
+        path = library.resolve(audio.audio_url or audio.asset_id or "", "AUDIO", f"{at}.audio_config.{ref_field}")
         srt = (library.resolve(audio.subtitle_url, "SUBTITLE", f"{at}.audio_config.subtitle_url")
                if audio.subtitle_url else None)
         return recorded(path, srt, srt_name=f"{at}.audio_config.subtitle_url ({audio.subtitle_url})"

@@ -17,17 +17,20 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, Validati
 
 from render.errors import SpecError
 from render.spec.enums import PlayType, Role
-from render.spec.load import _reason, json_path
+from render.spec.load import _reason, json_path, script_violations
 from render.spec.models import (
     LiveExitConfig,
     LiveRoomInteractionRuleInfo,
     LiveVideoScriptInfo,
+    Room,
     SmartLayerConfig,
     SpecModel,
     TextConfig,
     _rtmp_url,
     _upper,
 )
+from render.spec.rules import rule_errors
+from render.speech.ssml import parse as parse_ssml  # pure: checks the tags, synthesizes nothing
 
 Upper = BeforeValidator(_upper)
 
@@ -133,22 +136,14 @@ def parse_command(body: Any, *, where: str = "", command_id: str | None = None, 
     except ValidationError as e:
         raise SpecError(details=[f"{prefix}params.{json_path(err['loc'])}: {_reason(err)}"
                                  for err in e.errors()]) from None
-    if name == "INSERT_PLAY_SCRIPT":
-        from render.speech.ssml import parse  # pure: checks the tags, synthesizes nothing
-
-        parse(model.text_config.text, f"{prefix}params.text_config.text")
-    if name == "REWRITE_PLAY_SCRIPT":
-        from render.spec.load import script_violations
-        from render.spec.models import Room
-
-        bad = script_violations(Room.model_construct(scene_scripts=model.scene_scripts))
+    if isinstance(model, InsertPlayScript):
+        parse_ssml(model.text_config.text, f"{prefix}params.text_config.text")
+    if isinstance(model, RewritePlayScript):
+        bad = script_violations(Room.model_construct(scene_scripts=model.scene_scripts))  # type: ignore[call-arg]
         if bad:
             raise SpecError(details=[f"{prefix}params.{p}: {r}" for p, r in bad])
-    if name == "REWRITE_INTERACTION_RULES":
-        from render.interaction.lint import rule_errors
-        from render.spec.models import Room
-
-        bad = rule_errors(Room.model_construct(interaction_rules=model.interaction_rules))
+    if isinstance(model, RewriteInteractionRules):
+        bad = rule_errors(Room.model_construct(interaction_rules=model.interaction_rules))  # type: ignore[call-arg]
         if bad:
             raise SpecError(details=[f"{prefix}params.{p}: {r}" for p, r in bad])
     return Command(name, model, command_id or uuid.uuid4().hex, source, params)

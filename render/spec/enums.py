@@ -1,7 +1,7 @@
 """The string enums of the spec tables, values exactly as the tables write them."""
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, IntEnum
 
 
 class RoomType(str, Enum):
@@ -70,6 +70,19 @@ class Match(str, Enum):
     MATH_LT = "MATH_LT"
     MATH_LE = "MATH_LE"
     MATH_EQ = "MATH_EQ"
+
+
+class EventType(IntEnum):
+    """The `type` of a live event (interaction.md, Viewer events), and 10: the streamer's own
+    scripted sentence, which rules match as an event too."""
+
+    COMMENT = 1
+    JOIN = 2
+    LIKE = 3
+    GIFT = 4
+    FOLLOW = 5
+    VIEWER_COUNT = 6
+    SENTENCE = 10
 
 
 class ReplyMode(str, Enum):
@@ -166,3 +179,25 @@ class AutoStopMode(str, Enum):
 class StreamerAction(str, Enum):
     SILENCE = "SILENCE"
     VOLUME_DOWN = "VOLUME_DOWN"
+
+
+class JobState(str, Enum):
+    """A live job's state (api-family.md: WAITING, PROCESSING, SUCCEED, FAILED, CANCELED, BLOCKED),
+    as the worker's result, the store, the API and the console pass it on."""
+
+    WAITING = "WAITING"
+    PROCESSING = "PROCESSING"
+    SUCCEED = "SUCCEED"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+    BLOCKED = "BLOCKED"
+
+    def __str__(self) -> str:  # f-strings and %s say the value, as a plain string would
+        return self.value
+
+    @property
+    def ended(self) -> bool:
+        return self not in (JobState.WAITING, JobState.PROCESSING)
+
+
+JOB_ENDED = frozenset(s for s in JobState if s.ended)

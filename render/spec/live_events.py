@@ -14,14 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from render.errors import SpecError
+from render.spec.enums import EventType
 
-EVENT_TYPES = {1: "comment", 2: "join", 3: "like", 4: "gift", 5: "follow", 6: "viewer count"}
+EVENT_TYPES: dict[int, str] = {  # what viewers report (10, the streamer's sentence, is the programme's own)
+    EventType.COMMENT: "comment", EventType.JOIN: "join", EventType.LIKE: "like", EventType.GIFT: "gift",
+    EventType.FOLLOW: "follow", EventType.VIEWER_COUNT: "viewer count"}
 MAX_BATCH = 100  # events in one report (interaction.md / issue 12)
 
 
 @dataclass(frozen=True)
 class ViewerEvent:
-    type: int
+    type: EventType  # an IntEnum: plain ints compare equal
     content: dict = field(default_factory=dict, hash=False, compare=False)
     timestamp: int = 0  # epoch milliseconds, as reported
 
@@ -59,7 +62,7 @@ def parse_event(obj: Any, where: str = "event", *, now_ms: int | None = None) ->
         ts = int(time.time() * 1000) if now_ms is None else now_ms
     if isinstance(ts, bool) or not isinstance(ts, (int, float)) or not math.isfinite(ts) or ts < 0:
         raise SpecError(f"{where}.timestamp: {ts!r} must be epoch milliseconds")
-    return ViewerEvent(kind, content, int(ts))
+    return ViewerEvent(EventType(kind), content, int(ts))
 
 
 def parse_report(body: Any, where: str = "") -> list[ViewerEvent]:

@@ -10,10 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from render.errors import BodyError, MediaFileError, SpecError
+from render.spec.advice import advice_warnings
 from render.spec.constraints import room_rule_violations
 from render.spec.models import Room
+from render.spec.rules import rule_errors, rule_warnings
+from render.speech.ssml import parse as parse_ssml  # pure: parses, synthesizes nothing (speech needs no spec)
 
 
 @dataclass
@@ -35,7 +39,7 @@ def json_path(loc) -> str:
     return out or "(body)"
 
 
-def _reason(err: dict) -> str:
+def _reason(err: ErrorDetails) -> str:
     msg = err["msg"]
     if err["type"] == "missing":
         return "field required"
@@ -114,15 +118,13 @@ def unknown_fields(model: BaseModel, path: tuple = ()) -> list[str]:
 
 def script_violations(room: Room) -> list[tuple[str, str]]:
     """Malformed SSML in any paragraph's text (tag mode), found before any render."""
-    from render.speech.ssml import parse  # pure: parses, synthesizes nothing
-
     out = []
     for s, scene in enumerate(room.scene_scripts or []):
         for p, para in enumerate(scene.shoot_scripts):
             if para.text_config is not None:
                 where = f"scene_scripts[{s}].shoot_scripts[{p}].text_config.text"
                 try:
-                    parse(para.text_config.text, where)
+                    parse_ssml(para.text_config.text, where)
                 except SpecError as e:
                     out += [(d.split(": ", 1)[0], d.split(": ", 1)[1]) if ": " in d else (where, d)
                             for d in e.details]
@@ -139,15 +141,11 @@ def validate_room(data: Any) -> tuple[Room, list[str]]:
         room = Room.model_validate(data)
     except ValidationError as e:
         problems = [(json_path(err["loc"]), _reason(err)) for err in e.errors()] + problems
-    from render.interaction.lint import rule_errors, rule_warnings
-
     checked = room if room is not None else salvage_room(data)  # SSML and REGEX of the valid rest too
     if checked is not None:
         problems += script_violations(checked) + rule_errors(checked)
-    if problems:
+    if problems or room is None:
         raise SpecError(details=[f"{p}: {r}" for p, r in problems])
-    from render.spec.advice import advice_warnings
-
     return room, ([f"{p}: unknown field, ignored" for p in unknown_fields(room)] + rule_warnings(room)
                   + advice_warnings(room))
 
@@ -162,10 +160,13 @@ def salvage_room(data: Any, tries: int = 50) -> Room | None:
             return Room.model_validate(data)
         except ValidationError as e:
             loc = e.errors()[0]["loc"]
-        parent, key, node = None, None, data
+        parent: Any = None
+        key: Any = None
+        node: Any = data
         for part in loc:  # down to the deepest part of the body the error names (past pydantic's markers)
-            if isinstance(node, dict) and isinstance(part, str) and part in node or \
-                    isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            if isinstance(node, dict) and isinstance(part, str) and part in node:
+                parent, key, node = node, part, node[part]
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
                 parent, key, node = node, part, node[part]
         if parent is None:
             return None

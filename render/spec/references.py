@@ -1,7 +1,8 @@
 """Every media reference a room makes: (JSON path, reference, asset kind), and their check."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from render.errors import RenderError
 from render.spec.models import BackgroundType, Room
@@ -32,16 +33,16 @@ def video_reference(layer, at: str) -> tuple[str, str] | None:
 def scene_sounds(room: Room, s: int) -> Iterator[tuple[str, str, str, int | None]]:
     """(field, reference, kind, loops) of what sounds under scene s while it shows: its AUDIO and
     VIDEO backgrounds (looping) and its VIDEO layers (loop_count times, or looping)."""
-    scene = room.scene_scripts[s]
+    scene = (room.scene_scripts or [])[s]
     for b, bg in enumerate(scene.background_config or []):
         found = background_reference(bg, f"scene_scripts[{s}].background_config[{b}]")
         if found and found[2] in ("AUDIO", "VIDEO"):
             yield (*found, None)
     for i, layer in enumerate(scene.layer_config or []):
-        found = video_reference(layer, f"scene_scripts[{s}].layer_config[{i}]") \
+        video = video_reference(layer, f"scene_scripts[{s}].layer_config[{i}]") \
             if layer.layer_type.value == "VIDEO" else None
-        if found:
-            yield (*found, "VIDEO", (layer.video_config.loop_count or None) if layer.video_config else None)
+        if video:
+            yield (*video, "VIDEO", (layer.video_config.loop_count or None) if layer.video_config else None)
 
 
 def media_references(room: Room) -> Iterator[tuple[str, str, str]]:
@@ -83,13 +84,14 @@ def media_references(room: Room) -> Iterator[tuple[str, str, str]]:
                room.co_streamer_config.voice_config.voice_asset_id, "VOICE")
 
 
-def check_media(room: Room, library, *, open_files: bool = False) -> list[RenderError]:
+def check_media(room: Room, library, *, open_media: Callable[[Path, str, str], None] | None = None
+                ) -> list[RenderError]:
     """Every media reference resolved (asset ids, paths, file://) under the library's media
     policy, one error per reference that fails, each naming its field. http(s) URLs are checked
-    against the policy (resolved, not contacted); `open_files` also downloads them and opens
-    every file with the renderer's own loader (render.media.open_media)."""
-    from render.media import open_media
-
+    against the policy (resolved, not contacted); given `open_media(path, kind, field)` (the
+    renderer's own loaders: render.media.open_media, passed in by the caller, a layer above),
+    they are also downloaded and every file is opened with it."""
+    open_files = open_media is not None
     problems = []
     for field, ref, kind in media_references(room):
         try:
@@ -103,7 +105,7 @@ def check_media(room: Room, library, *, open_files: bool = False) -> list[Render
                     library.check_url(str(asset.meta.get("url") or ""), field)
             else:
                 path = library.resolve(ref, kind, field)
-            if open_files and path is not None and kind != "VOICE":
+            if open_media is not None and path is not None and kind != "VOICE":
                 open_media(path, kind, field)
         except RenderError as e:
             problems.append(e)

@@ -89,8 +89,9 @@ def api(srv):
     return httpx.Client(base_url=f"{srv.url}/v1/{PROJECT}", headers=H, timeout=30, trust_env=False)
 
 
-def settings(tmp_path, **control):
-    s = make_settings(tmp_path, worker_command=fake_worker(tmp_path, WORKER))
+def settings(tmp_path, runner=None, **control):
+    """`runner`: the job runner's settings (the `runner` fixture: local, or the 2-node Ray cluster)."""
+    s = make_settings(tmp_path, worker_command=fake_worker(tmp_path, WORKER), **(runner or {}))
     s.control.ping_interval, s.control.ping_timeout = 0.2, 1.5
     for k, v in control.items():
         setattr(s.control, k, v)
@@ -112,7 +113,7 @@ def job_path(room_id, job_id):
 
 def until_live(c, room_id, job_id):
     """Wait until the job takes commands (PROCESSING and its channel open)."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         r = c.get(job_path(room_id, job_id) + "/command/insert-commands")
         if r.status_code == 200:
@@ -121,8 +122,8 @@ def until_live(c, room_id, job_id):
     raise AssertionError(f"job never became live: {r.text} {c.get(job_path(room_id, job_id)).json()}")
 
 
-def test_commands_reports_and_inserts_through_the_server(tmp_path):
-    with ApiServer(settings(tmp_path)) as srv, api(srv) as c:
+def test_commands_reports_and_inserts_through_the_server(tmp_path, runner):
+    with ApiServer(settings(tmp_path, runner)) as srv, api(srv) as c:
         room_id, job_id, started = start(c)
         until_live(c, room_id, job_id)
         base = job_path(room_id, job_id)
@@ -181,8 +182,8 @@ def test_commands_reports_and_inserts_through_the_server(tmp_path):
         assert missing.status_code == 404
 
 
-def test_presigned_report_url(tmp_path):
-    with ApiServer(settings(tmp_path)) as srv, api(srv) as c:
+def test_presigned_report_url(tmp_path, runner):
+    with ApiServer(settings(tmp_path, runner)) as srv, api(srv) as c:
         room_id, job_id, started = start(c)
         until_live(c, room_id, job_id)
         url = started["live_event_report_url"]
@@ -220,10 +221,10 @@ def test_presigned_report_url(tmp_path):
         assert r.status_code == 401 and "expires_time: the live_event_report_url expired" in r.json()["error_msg"]
 
 
-def test_a_report_answers_how_many_events_the_live_took(tmp_path):
+def test_a_report_answers_how_many_events_the_live_took(tmp_path, runner):
     """A live whose queue is full takes some events or none: the report says how many (the first
     n) or answers 429 with Retry-After; it never answers 200 for events it dropped."""
-    with ApiServer(settings(tmp_path)) as srv, api(srv) as c:
+    with ApiServer(settings(tmp_path, runner)) as srv, api(srv) as c:
         room_id, job_id, _ = start(c)
         until_live(c, room_id, job_id)
         base = job_path(room_id, job_id)
@@ -243,8 +244,10 @@ def test_a_report_answers_how_many_events_the_live_took(tmp_path):
         c.post(base + "/stop")
 
 
-def test_a_burst_of_reports_does_not_block_other_requests(tmp_path):
-    with ApiServer(settings(tmp_path)) as srv, api(srv) as c:
+def test_a_burst_of_reports_does_not_block_other_requests(tmp_path, runner):
+    # over Ray a ping answered during the burst takes up to ~1.4 s on a loaded 2-core machine
+    # (measured): its watch gets 5 s there, the local channel keeps the 1.5 s of the others
+    with ApiServer(settings(tmp_path, runner, **({"ping_timeout": 5.0} if runner else {}))) as srv, api(srv) as c:
         room_id, job_id, _ = start(c)
         until_live(c, room_id, job_id)
         base = job_path(room_id, job_id)
@@ -263,8 +266,8 @@ def test_a_burst_of_reports_does_not_block_other_requests(tmp_path):
         c.post(base + "/stop")
 
 
-def test_a_hung_worker_is_detected_and_ends_failed(tmp_path):
-    with ApiServer(settings(tmp_path)) as srv, api(srv) as c:
+def test_a_hung_worker_is_detected_and_ends_failed(tmp_path, runner):
+    with ApiServer(settings(tmp_path, runner)) as srv, api(srv) as c:
         room_id, job_id, _ = start(c)
         until_live(c, room_id, job_id)
         pid = srv.app.state.store.job(job_id)["pid"]
@@ -284,8 +287,8 @@ def test_a_hung_worker_is_detected_and_ends_failed(tmp_path):
     ("unconnected", 1, "no output connected for 0.0166667 min (max_exception_waiting_duration): "
                        "rtmp://127.0.0.1:1935/live CONNECTING"),
 ])
-def test_outputs_that_never_connect_end_failed(tmp_path, mode, minutes, why):
-    with ApiServer(settings(tmp_path, minute=1.0)) as srv, api(srv) as c:
+def test_outputs_that_never_connect_end_failed(tmp_path, runner, mode, minutes, why):
+    with ApiServer(settings(tmp_path, runner, minute=1.0)) as srv, api(srv) as c:
         policy = {"repeat_count": 0, "live_exit_config": {"max_exception_waiting_duration": minutes}}
         room_id, job_id, _ = start(c, mode, play_policy=policy)
         wait_state(lambda: c.get(job_path(room_id, job_id)).json()["state"], ENDED, 30)

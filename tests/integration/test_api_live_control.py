@@ -157,10 +157,11 @@ def speech_seconds(text: str) -> float:
 
 
 @pytest.fixture
-def live(tmp_path, nginx):
+def live(tmp_path, nginx, runner):
+    """A steered live job, run by each job runner (`runner`: local, and the 2-node Ray cluster)."""
     callbacks = Callbacks()
     receiver = f"127.0.0.1:{callbacks.server.server_port}"  # taken as public: the policy's test seam
-    with ApiServer(make_settings(tmp_path, url_allow_hosts=(receiver,))) as srv:
+    with ApiServer(make_settings(tmp_path, url_allow_hosts=(receiver,), **runner)) as srv:
         c = sdk_client(srv.url)
         room = silent_room(nginx.url, callbacks)
         room_id = c.create_smart_live_room(CreateSmartLiveRoomRequest(body=CreateSmartLiveRoomReq(**room))).room_id

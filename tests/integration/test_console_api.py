@@ -4,6 +4,7 @@ stand-in worker)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import time
@@ -156,7 +157,23 @@ def test_a_still_of_an_unknown_room_is_404_and_a_missing_asset_400(c):
     assert "scene_scripts[0].model_asset_id" in r.json()["error_msg"]
 
 
-def test_a_jobs_events_and_live_view_follow_the_worker_and_end_with_it(srv, c):
+@contextlib.contextmanager
+def served_by(runner: dict, srv, tmp_path):
+    """A client of the module's server (the local runner), or of one running jobs on the Ray cluster."""
+    with contextlib.ExitStack() as stack:
+        if runner:
+            srv = stack.enter_context(ApiServer(make_settings(tmp_path, worker_command=fake_worker(tmp_path, WORKER),
+                                                              **runner)))
+        yield srv, stack.enter_context(httpx.Client(base_url=f"{srv.url}/v1/{PROJECT}", headers=H, timeout=120,
+                                                     trust_env=False))
+
+
+def test_a_jobs_events_and_live_view_follow_the_worker_and_end_with_it(srv, runner, tmp_path):
+    with served_by(runner, srv, tmp_path) as (srv, c):
+        follow_a_job(srv, c)
+
+
+def follow_a_job(srv, c):
     room_id = c.post("/smart-live-rooms", json=ROOM).json()["room_id"]
     job_id = c.post(f"/smart-live-rooms/{room_id}/smart-live-jobs", json={}).json()["job_id"]
     job = f"/smart-live-rooms/{room_id}/smart-live-jobs/{job_id}"
