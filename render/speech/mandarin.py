@@ -25,7 +25,7 @@ def to_pinyin(text: str) -> str:
     the voice pauses at it; anything else (digits already read out, Latin) kept."""
     from pypinyin import Style, lazy_pinyin
 
-    parts = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda s: [s])
+    parts = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda s: s)
     out = []
     for p in parts:
         if re.fullmatch(r"[a-zü]+[1-5]", p):

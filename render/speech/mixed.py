@@ -41,8 +41,7 @@ def runs(text: str, lang: str) -> list[tuple[str, str]]:
             nxt = pieces[n + 1][0] if n + 1 < len(pieces) else None
             prev = out[-1][0] if out else None
             glued = not piece[-1].isspace()
-            k = nxt if (nxt == "zh" and glued) or prev is None else prev
-            k = k or lang
+            k = (nxt if (nxt == "zh" and glued) or prev is None else prev) or lang
         if out and out[-1][0] == k:
             out[-1][1] += piece
         else:

@@ -140,7 +140,9 @@ class Piper:
             peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
             samples = np.asarray(audio / peak if peak > 1e-8 else audio, np.float32)
             return Speech(samples, rate * request.pitch, None)
-        chunks, phones, offset = [], [], 0
+        chunks: list[np.ndarray] = []
+        phones: list[Phoneme] | None = []
+        offset = 0
         for chunk in voice.synthesize(request.text, cfg, include_alignments=True):
             timed = phonemes_of(chunk.phoneme_alignments, rate)
             if timed is None:
