@@ -41,7 +41,7 @@ venv-package:
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || $(MAKE) --no-print-directory venv-package
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,piper,piper-voice-joe]'
 	@touch $@
 
 # The product in about a minute: the showcase room steered by its timeline (an inserted line, a
@@ -78,6 +78,7 @@ bench: setup $(CLUSTER_STAMP)
 	$(BIN)/python bench/react.py
 	$(BIN)/python bench/interaction.py
 	$(BIN)/python bench/liveview.py
+	$(BIN)/python bench/tts.py
 	$(BIN)/python bench/cluster.py
 
 lint: setup

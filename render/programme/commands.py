@@ -10,6 +10,7 @@ goes on. Nothing here writes the programme's state.
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import numpy as np
 
@@ -60,7 +61,8 @@ def take(prog: ShowView, cmd: Command) -> tuple[str, list[Effect]]:
         return SUCCESS, [ShowOverlay(_layer(prog, cmd))]  # local media loads in a few ms: shown on this frame
     if name == "REWRITE_PLAY_SCRIPT":
         room = prog.room.model_copy(update={"scene_scripts": p.scene_scripts})
-        return SUCCESS, [Prepare(Lane.MEDIA, Job.REWRITE, cmd, room, load_scenes, (room, prog.library, prog.fps))]
+        return SUCCESS, [Prepare(Lane.MEDIA, Job.REWRITE, cmd, room, partial(load_scenes, speak_fn=prog.speech),
+                                 (room, prog.library, prog.fps))]
     if name == "REWRITE_INTERACTION_RULES":
         return SUCCESS, [ReplaceRules(p.interaction_rules)]
     if name == "GET_CURRENT_PLAYING_SCRIPTS":

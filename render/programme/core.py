@@ -71,7 +71,7 @@ from render.spec.commands import Command
 from render.spec.enums import EventType, PlayType, Role, StreamerAction
 from render.spec.live_events import ViewerEvent
 from render.spec.models import VoiceConfig
-from render.speech import Clip, speak
+from render.speech import Clip, SpeechFn, speak
 from render.speech.pose import Pose
 from render.timebase import samples_per_frame
 
@@ -102,15 +102,19 @@ class _Side:
 class Programme:
     def __init__(self, loaded: LoadedRoom, library: AssetLibrary, *, seed: int | None = None,
                  room_id: str = "", job_id: str = "", realtime: bool = False, progress=None,
-                 max_live_seconds: float | None = None, interaction_callback_url: str | None = None):
+                 max_live_seconds: float | None = None, interaction_callback_url: str | None = None,
+                 speech: SpeechFn | None = None):
+        """`speech` makes every clip the show speaks (None: render.speech.speak; tests pass a
+        synthetic one)."""
         self.loaded, self.room, self.library = loaded, loaded.room, library
+        self.speech = speech
         self.video = effective_video_config(self.room)
         self.fps = self.video.fps
         self.spf = samples_per_frame(self.fps)
         self.room_id, self.job_id = room_id, job_id
         self.view = View.for_room(self.room)
         self.subtitles = bool(self.video.is_subtitle_enable)
-        self.scenes = load_scenes(self.room, library, self.fps, progress=progress)
+        self.scenes = load_scenes(self.room, library, self.fps, progress=progress, speak_fn=speech)
         self._old_scenes: list[SceneState] = []
         self.rng = random.Random(seed)
         self.reply_rng = random.Random(seed)
@@ -705,7 +709,7 @@ class Programme:
 
     def synth(self, text: str, role: str, where: str) -> Clip:
         voice, voice_where = self.voice_of(role)
-        return speak(text, voice, self.library, where=where, voice_where=voice_where)
+        return (self.speech or speak)(text, voice, self.library, where=where, voice_where=voice_where)
 
     def load_audio(self, ref: str, where: str) -> Clip:
         return Clip(decode_audio(self.library.resolve(ref, "AUDIO", field=where)))

@@ -201,6 +201,8 @@ class ShowView(Protocol):
     @property
     def library(self) -> AssetLibrary: ...
     @property
+    def speech(self) -> Any: ...  # render.speech.SpeechFn, or None: render.speech.speak
+    @property
     def view(self) -> View: ...
     @property
     def scene(self) -> SceneState | None: ...  # the scene on air

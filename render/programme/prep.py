@@ -5,6 +5,7 @@ when submitted, so a timeline gives the same frames every time."""
 from __future__ import annotations
 
 import inspect
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _STOP = object()
+NICE = 10  # the workers' niceness above the process's (Linux: per thread)
 
 
 @dataclass
@@ -71,6 +73,11 @@ class Prep:
             self._done.put(Done(tag, error=e, part=part))
 
     def _run(self) -> None:
+        try:  # below the frame thread: a slow neural voice takes spare CPU, never the frame's
+            nice = min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICE)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        except (AttributeError, OSError):
+            pass
         while (job := self._jobs.get()) is not _STOP:
             self._call(*job)
 

@@ -15,7 +15,7 @@ from render.plan import paragraphs_in_order, policy_of
 from render.programme.items import Track
 from render.spec.models import LiveVideoScriptInfo, PlayMode, Room
 from render.spec.references import audio_ref, needed, resolve, scene_sounds, subtitle_ref
-from render.speech import Clip, recorded, speak
+from render.speech import Clip, SpeechFn, recorded, speak
 from render.speech.pose import Pose
 
 BED_GAIN = {"AUDIO": 0.3, "VIDEO": 0.5}  # under the voice (the mix ducks them further while it speaks)
@@ -41,7 +41,8 @@ class SceneState:
         self.compositor.close()
 
 
-def load_clip(room: Room, library: AssetLibrary, s: int, p: int, scene: LiveVideoScriptInfo | None = None) -> Clip:
+def load_clip(room: Room, library: AssetLibrary, s: int, p: int, scene: LiveVideoScriptInfo | None = None, *,
+              speech: SpeechFn | None = None) -> Clip:
     """The sound of one paragraph: TTS of its text, or its recorded audio (play_mode AUDIO)."""
     scene = scene or (room.scene_scripts or [])[s]
     para = scene.shoot_scripts[p]
@@ -56,7 +57,8 @@ def load_clip(room: Room, library: AssetLibrary, s: int, p: int, scene: LiveVide
         return recorded(path, srt, srt_name=f"{sub.field} ({sub.ref})" if sub is not None else None)
     if para.text_config is None:
         return Clip(np.zeros(0, np.float32))
-    return speak(para.text_config.text, scene.voice_config, library, where=f"{at}.text_config.text")
+    speech = speech or speak  # None: render.speech.speak, looked up when called
+    return speech(para.text_config.text, scene.voice_config, library, where=f"{at}.text_config.text")
 
 
 def scene_beds(room: Room, library: AssetLibrary, s: int) -> list[tuple[np.ndarray, float, int | None]]:
@@ -71,7 +73,8 @@ def scene_beds(room: Room, library: AssetLibrary, s: int) -> list[tuple[np.ndarr
 
 def load_scenes(room: Room, library: AssetLibrary, fps: int, *, wanted: list[int] | None = None,
                 speech: bool = True, version: int = 0,
-                progress: Callable[[str], None] | None = None) -> dict[int, SceneState]:
+                progress: Callable[[str], None] | None = None,
+                speak_fn: SpeechFn | None = None) -> dict[int, SceneState]:
     """Every scene (or the `wanted` ones) with its compositor, beds and paragraph speech."""
     scenes = room.scene_scripts or []
     indexes = range(len(scenes)) if wanted is None else wanted
@@ -85,7 +88,7 @@ def load_scenes(room: Room, library: AssetLibrary, fps: int, *, wanted: list[int
             for n, (s, p) in enumerate(keys, 1):
                 if progress:
                     progress(f"speech {n}/{len(keys)}")
-                out[s].clips[p] = load_clip(room, library, s, p)
+                out[s].clips[p] = load_clip(room, library, s, p, speech=speak_fn)
     except BaseException:
         for st in out.values():
             st.close()

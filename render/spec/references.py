@@ -234,7 +234,10 @@ def check_refs(library: AssetLibrary, refs: Iterable[MediaRef], *,
             if r.remote and not open_files:
                 library.check_url(r.ref, r.field)
             elif r.kind in ASSET_KINDS:
-                path = resolve_asset(library, r).path
+                asset = resolve_asset(library, r)
+                path = asset.path
+                if r.kind == "VOICE" and (asset.meta or {}).get("engine") == "http":  # a speech server's URL
+                    library.check_url(str(asset.meta.get("url") or ""), r.field)
             else:
                 path = resolve(library, r)
             if open_media is not None and path is not None and r.kind != "VOICE":

@@ -20,6 +20,10 @@ RATE_WORDS = {"x-slow": 0.5, "slow": 0.75, "medium": 1.0, "default": 1.0, "fast"
 PITCH_WORDS = {"x-low": 0.7, "low": 0.85, "medium": 1.0, "default": 1.0, "high": 1.2, "x-high": 1.45}
 VOLUME_WORDS = {"silent": 0.0, "x-soft": 0.35, "soft": 0.6, "medium": 1.0, "default": 1.0,
                 "loud": 1.4, "x-loud": 1.7}
+# <emotion type=..> -> (rate, pitch, volume) multipliers: how a presenter's delivery changes
+EMOTIONS = {"NEUTRAL": (1.0, 1.0, 1.0), "HAPPY": (1.08, 1.12, 1.1), "EXCITED": (1.15, 1.2, 1.25),
+            "SAD": (0.85, 0.9, 0.8), "ANGRY": (1.1, 0.95, 1.3), "CALM": (0.92, 0.97, 0.9),
+            "SURPRISED": (1.05, 1.25, 1.15), "FEAR": (1.12, 1.1, 0.85), "SERIOUS": (0.95, 0.93, 1.0)}
 TAGS = {"speak", "break", "prosody", "say-as", "sub", "phoneme", "word", "emotion", "insert-action"}
 _TAG_RE = re.compile(r"</?\s*[A-Za-z][\w:.\-]*(\s[^<>]*)?/?>")
 _BARE_AMP = re.compile(r"&(?!#\d+;|#x[0-9a-fA-F]+;|[A-Za-z]\w*;)")
@@ -44,6 +48,7 @@ class Run:
     say_as: str | None = None
     say_as_format: str | None = None
     atomic: bool = False  # say-as/sub/phoneme content: never split into sentences inside
+    phonemes: tuple[str, str] | None = None  # <phoneme>: (alphabet, ph), for engines that read it
 
 
 @dataclass(frozen=True)
@@ -135,12 +140,16 @@ def _walk(el: ET.Element, pros: Prosody, out: list, where: str) -> None:
             raise SpecError(f"{where}: <sub> needs an alias attribute")
         out.append(Run(inner, alias, pros, atomic=True))
     elif tag == "phoneme":
-        # Best effort: espeak-ng does not take IPA/pinyin here reliably, so the written text is spoken.
+        # spoken from `ph` by engines that read its alphabet (render.speech.engines), else as written
+        ph = (el.get("ph") or "").strip()
         if inner:
-            out.append(Run(inner, inner, pros, atomic=True))
-    else:  # speak, word, emotion (accepted, text kept), prosody
+            alphabet = (el.get("alphabet") or _guess_alphabet(ph)).strip().lower()
+            out.append(Run(inner, inner, pros, atomic=True, phonemes=(alphabet, ph) if ph else None))
+    else:  # speak, word, emotion (as prosody), prosody
         if tag == "prosody":
             pros = _prosody(el, pros, where)
+        elif tag == "emotion":
+            pros = _emotion(el, pros)
         _children(el, pros, out, where)
     # text after the element belongs to the parent's prosody: handled by the caller
 
@@ -150,6 +159,17 @@ def _children(el: ET.Element, pros: Prosody, out: list, where: str) -> None:
     for child in el:
         _walk(child, pros, out, where)
         _text(child.tail, pros, out)
+
+
+def _guess_alphabet(ph: str) -> str:
+    """No alphabet attribute: numbered pinyin ("hang2 ye4") or else IPA."""
+    return "pinyin" if re.fullmatch(r"\s*([a-zü]+[1-5]\s*)+", ph) else "ipa"
+
+
+def _emotion(el: ET.Element, pros: Prosody) -> Prosody:
+    """A known type changes the delivery; any other is accepted and spoken neutrally."""
+    rate, pitch, volume = EMOTIONS.get((el.get("type") or "").strip().upper(), EMOTIONS["NEUTRAL"])
+    return replace(pros, rate=pros.rate * rate, pitch=pros.pitch * pitch, volume=pros.volume * volume)
 
 
 def _break_ms(el: ET.Element, where: str) -> int:

@@ -27,6 +27,7 @@ def is_chinese(text: str) -> bool:
 class Seg:
     spoken: str
     prosody: Prosody
+    phonemes: tuple[str, str] | None = None  # <phoneme>: (alphabet, ph); `spoken` is the written text
 
 
 @dataclass
@@ -134,11 +135,13 @@ def sentences(items: list, lang: str) -> list[Sentence]:
             out.append(cur)
         cur = Sentence()
 
-    def add_seg(spoken: str, pros: Prosody):
+    def add_seg(spoken: str, pros: Prosody, phonemes=None):
         if not spoken.strip() and not any(isinstance(p, Seg) for p in cur.parts):
             return
         last = cur.parts[-1] if cur.parts else None
-        if isinstance(last, Seg) and last.prosody == pros:
+        if phonemes is not None:
+            cur.parts.append(Seg(spoken, pros, phonemes))
+        elif isinstance(last, Seg) and last.prosody == pros and last.phonemes is None:
             last.spoken += spoken
         else:
             cur.parts.append(Seg(spoken, pros))
@@ -147,7 +150,8 @@ def sentences(items: list, lang: str) -> list[Sentence]:
         if isinstance(it, (Break, Action)):
             cur.parts.append(it)
         elif isinstance(it, Run) and it.atomic:
-            add_seg(say_as(it.spoken, it.say_as, it.say_as_format, lang) if it.say_as else it.spoken, it.prosody)
+            add_seg(say_as(it.spoken, it.say_as, it.say_as_format, lang) if it.say_as else it.spoken, it.prosody,
+                    it.phonemes)
             cur.shown += it.shown
         elif isinstance(it, Run):
             for piece, boundary in split_text(it.shown, lang):

@@ -1,34 +1,26 @@
-"""One sentence segment -> 48 kHz mono float32 speech, with pyttsx3 (espeak-ng) behind a lock.
+"""One sentence segment -> 48 kHz mono float32 speech and its timed phonemes, through the engine
+its voice names (render.speech.engines), cached on disk.
 
-pyttsx3 is not safe to call from two threads at once and espeak-ng is initialised once per
-process, so every synthesis holds `_ENGINE_LOCK`. Results are cached on disk by a hash of the
-text and the synthesis settings, so re-rendering a room does not synthesize again.
+The cache key holds the engine, its model, the text and the settings, so re-rendering a room
+does not synthesize again and a new model never answers from an old one's cache.
 """
 from __future__ import annotations
 
-import ctypes
 import hashlib
-import itertools
 import json
 import os
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
 
 from render.assets import cache_root
 from render.audio import resample
-from render.errors import InternalError
+from render.speech.clip import Phoneme
+from render.speech.engines import Request, engine
+from render.timebase import SAMPLE_RATE
 
-_ENGINE_LOCK = threading.Lock()  # guards the one process-wide espeak-ng engine
-_ENGINE = None  # espeak-ng can be initialised once per process: one engine, created on first use
-_TOKENS = itertools.count(1)
-ESPEAK_RATE = 22050
-SYNTH_TIMEOUT = 60.0
-CACHE_VERSION = "espeak-trim-v1"
-RATE_MIN, RATE_MAX = 80, 450  # espeak-ng words per minute
+CACHE_VERSION = "tts-v2"
 SILENCE = 0.01  # |x| under this is silence when trimming (about -40 dBFS)
 LEAD, TAIL = 0.005, 0.030  # seconds kept before the first and after the last sound
 
@@ -37,122 +29,68 @@ def cache_dir_default() -> Path:
     return cache_root() / "tts"
 
 
-def synthesize(text: str, voice: str, rate: float, pitch: float, *, cache_dir: Path | None = None,
-               where: str = "voice") -> np.ndarray:
-    """Speech for `text` at 48 kHz, leading/trailing silence trimmed, espeak's full level.
-
-    rate: words per minute (80..450), pitch: espeak-ng pitch 0..100. Cached on disk.
-    """
-    rate = _clamp_rate(rate)
-    pitch = int(min(100, max(0, round(pitch))))
-    key = hashlib.sha256(json.dumps([CACHE_VERSION, text, voice, rate, pitch]).encode()).hexdigest()
+def synthesize(engine_name: str, request: Request, *, cache_dir: Path | None = None
+               ) -> tuple[np.ndarray, tuple[Phoneme, ...] | None]:
+    """Speech at 48 kHz, leading/trailing silence trimmed, the engine's full level, and its
+    phonemes timed from the first kept sample (None when the engine gives no timings)."""
+    eng = engine(engine_name, request.where)
+    key = hashlib.sha256(json.dumps([
+        CACHE_VERSION, eng.name, eng.model(request.options), request.text, round(request.speed, 4),
+        round(request.pitch, 4), request.lang, request.phonemes,
+        {k: v for k, v in request.options.items() if k != "api_key"}], sort_keys=True, default=str).encode()
+    ).hexdigest()
     folder = Path(cache_dir) if cache_dir else cache_dir_default()
     path = folder / key[:2] / f"{key}.npy"
     try:
-        return np.load(path)
+        samples = np.load(path)
+        phon = json.loads(path.with_suffix(".json").read_text())
+        return samples, None if phon is None else tuple(Phoneme(*p) for p in phon)
     except (OSError, ValueError):
         pass
-    raw, sr = _espeak(text, voice, rate, pitch, where)
-    out = resample(trim(raw, sr), sr)
+    speech = eng.synthesize(request)
+    a, b = trim_span(speech.samples, speech.rate)
+    out = resample(speech.samples[a:b], round(speech.rate))
+    phones = None if speech.phonemes is None else shift_phonemes(speech.phonemes, -a / speech.rate,
+                                                                 len(out) / SAMPLE_RATE)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, out)
-        os.replace(tmp, path)
+        _write(path.with_suffix(".json"), json.dumps(None if phones is None else [list(p.__dict__.values())
+                                                                                   for p in phones]).encode())
+        buf = tempfile.SpooledTemporaryFile()
+        np.save(buf, out)
+        buf.seek(0)
+        _write(path, buf.read())
     except OSError:
         pass  # a cache we cannot write is only slower
-    return out
+    return out, phones
 
 
-def synthesize_scaled(text: str, voice: str, base_rate: float, factor: float, pitch: float, *,
-                      cache_dir: Path | None = None, where: str = "voice") -> np.ndarray:
-    """Speech whose length is the voice's normal length / `factor` (speed 200 -> half).
-
-    espeak-ng's words-per-minute is close to, not exactly, proportional to the spoken length
-    (up to ~7% off near its limits), so the length is measured against the voice's normal rate
-    and the rate corrected once when it is more than 2% off.
-    """
-    first = synthesize(text, voice, base_rate * factor, pitch, cache_dir=cache_dir, where=where)
-    if abs(factor - 1) < 1e-6 or len(first) == 0:
-        return first
-    normal = synthesize(text, voice, base_rate, pitch, cache_dir=cache_dir, where=where)
-    want = len(normal) / factor
-    if abs(len(first) / want - 1) <= 0.02:
-        return first
-    rate = _clamp_rate(base_rate * factor) * len(first) / want
-    second = synthesize(text, voice, rate, pitch, cache_dir=cache_dir, where=where)
-    return second if abs(len(second) - want) < abs(len(first) - want) else first
+def _write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
 
 
-def _clamp_rate(rate: float) -> int:
-    return int(min(RATE_MAX, max(RATE_MIN, round(rate))))
+def shift_phonemes(phonemes, offset: float, duration: float) -> tuple[Phoneme, ...]:
+    """Phonemes moved by `offset` seconds and clipped to [0, duration] (after trimming)."""
+    out = []
+    for p in phonemes:
+        a, b = max(0.0, p.start + offset), min(duration, p.end + offset)
+        if b > a:
+            out.append(Phoneme(a, b, p.symbol))
+    return tuple(out)
+
+
+def trim_span(x: np.ndarray, sr: float) -> tuple[int, int]:
+    """[first, end) samples without leading and trailing silence, a few ms of margin kept."""
+    loud = np.nonzero(np.abs(x) > SILENCE)[0]
+    if loud.size == 0:
+        return 0, 0
+    return max(0, int(loud[0] - LEAD * sr)), min(len(x), int(loud[-1] + 1 + TAIL * sr))
 
 
 def trim(x: np.ndarray, sr: int) -> np.ndarray:
     """Cut leading and trailing silence, keeping a few ms of margin."""
-    loud = np.nonzero(np.abs(x) > SILENCE)[0]
-    if loud.size == 0:
-        return np.zeros(0, np.float32)
-    a = max(0, loud[0] - int(LEAD * sr))
-    b = min(len(x), loud[-1] + 1 + int(TAIL * sr))
+    a, b = trim_span(x, sr)
     return x[a:b]
-
-
-def _espeak(text: str, voice: str, rate: int, pitch: int, where: str) -> tuple[np.ndarray, int]:
-    """Raw espeak-ng output (int16 scaled to float32) and its sample rate.
-
-    pyttsx3 sets up espeak-ng (retrieval mode) and its driver's property setters choose voice,
-    rate and pitch. Samples are collected by our own callback rather than the driver's
-    save_to_file: in pyttsx3 2.99 that drops the buffer delivered with the end-of-message
-    event and its runAndWait can return before the asynchronous synthesis has finished.
-    The end of *this* message is recognised by its user_data token.
-    """
-    import pyttsx3
-    from pyttsx3.drivers import _espeak
-    from pyttsx3.drivers.espeak import EspeakDriver
-
-    global _ENGINE
-    with _ENGINE_LOCK:
-        if _ENGINE is None:
-            _ENGINE = pyttsx3.init()  # keep it: pyttsx3 only holds engines weakly
-        _wait_idle(_espeak)
-        try:
-            EspeakDriver.setProperty("voice", voice)
-        except ValueError as e:
-            raise InternalError(f"{where}: espeak-ng voice {voice!r} cannot be used ({e})") from None
-        EspeakDriver.setProperty("rate", rate)
-        EspeakDriver.setProperty("pitch", pitch)
-        EspeakDriver.setProperty("volume", 1.0)
-        token = next(_TOKENS)
-        done = threading.Event()
-        chunks: list[bytes] = []
-
-        def on_synth(wav, numsamples, events):
-            if numsamples > 0 and wav:
-                chunks.append(ctypes.string_at(wav, numsamples * 2))
-            i = 0
-            while events[i].type != _espeak.EVENT_LIST_TERMINATED:
-                if events[i].type == _espeak.EVENT_MSG_TERMINATED and events[i].user_data == token:
-                    done.set()
-                i += 1
-            return 0
-
-        _espeak.SetSynthCallback(on_synth)
-        try:
-            _espeak.Synth(text.encode("utf-8"), flags=_espeak.ENDPAUSE | _espeak.CHARS_UTF8,
-                          user_data=ctypes.c_void_p(token))
-            finished = done.wait(SYNTH_TIMEOUT)
-            _wait_idle(_espeak)
-        finally:
-            _espeak.SetSynthCallback(_ENGINE.proxy._driver._onSynth)  # hand the engine back to pyttsx3
-    if not finished:
-        raise InternalError(f"{where}: speech synthesis did not finish for {text[:40]!r}")
-    pcm = np.frombuffer(b"".join(chunks), np.int16)
-    return pcm.astype(np.float32) / 32768.0, ESPEAK_RATE
-
-
-def _wait_idle(_espeak) -> None:
-    deadline = time.monotonic() + SYNTH_TIMEOUT
-    while _espeak.IsPlaying() and time.monotonic() < deadline:
-        time.sleep(0.001)

@@ -9,6 +9,7 @@ from render.assets import AssetLibrary
 from render.errors import AssetNotFoundError, SpecError
 from render.speech import speak, voice_for
 from render.speech import tts as tts_mod
+from render.speech.engines import espeak as espeak_engine
 from render.timebase import SAMPLE_RATE
 
 W = "scene_scripts[0].shoot_scripts[0].text_config.text"
@@ -159,7 +160,7 @@ def test_cache_avoids_resynthesis(lib, tmp_path, monkeypatch):
     def boom(*a, **k):
         raise AssertionError("synthesized again")
 
-    monkeypatch.setattr(tts_mod, "_espeak", boom)
+    monkeypatch.setattr(espeak_engine, "_synth", boom)
     again = speak("Cache me if you can.", VC(), lib, where=W, cache_dir=tmp_path)
     assert np.array_equal(first.samples, again.samples)
     monkeypatch.setenv("SMARTLIVE_CACHE", str(tmp_path / "env"))

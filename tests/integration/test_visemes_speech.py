@@ -2,9 +2,9 @@
 `frame` command and the live programme (PLAY_NOW cuts, inserts, the co-streamer at rest), and
 insert-action gestures play at their time.
 
-Until the TTS engines report phoneme timings (Clip.phonemes), the timings here are constructed
-on the real espeak-ng clip, over its spoken sentences; one test uses the engine's own timings and
-skips while the engine gives none."""
+The timings of most tests here are constructed on the real espeak-ng clip, over its spoken
+sentences (known /m/ and /u/ lengths); one test uses the engine's own timings (espeak-ng's
+phoneme events)."""
 from __future__ import annotations
 
 import copy
@@ -51,9 +51,10 @@ def timed(clip: Clip) -> tuple[Phoneme, ...]:
 
 
 def with_timings(fn):
+    """The clip with the constructed timings (known /m/ and /u/ lengths) in place of the engine's."""
     def wrapped(*a, **kw):
         clip = fn(*a, **kw)
-        if clip.phonemes is None and clip.cues:
+        if clip.cues:
             clip.phonemes = timed(clip)
         return clip
     return wrapped
