@@ -41,7 +41,7 @@ venv-package:
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || $(MAKE) --no-print-directory venv-package
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -e '.[dev,piper,piper-voice-joe]'
+	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $@
 
 # The product in about a minute: the showcase room steered by its timeline (an inserted line, a
@@ -55,13 +55,15 @@ demo: setup
 	@echo "The showcase room, steered by assets/timelines/showcase.jsonl, is rendered: $$(cd $(DEMO_OUT) && pwd)/demo.mp4"
 	@echo "(its events: $(DEMO_OUT)/demo.jsonl; play it with: ffplay $(DEMO_OUT)/demo.mp4)"
 
-# `make test` also installs the cluster extra (Ray): the Ray runner's tests start a 2-node cluster.
-CLUSTER_STAMP := $(VENV)/.installed-cluster
-$(CLUSTER_STAMP): $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[dev,cluster]'
+# `make test` and `make bench` also install the optional extras, whose tests and figures they
+# give: the cluster (Ray: the runner's tests start a 2-node cluster) and Piper with its test
+# voice (GPL-3.0; `make demo` and a plain install do without them).
+EXTRAS_STAMP := $(VENV)/.installed-extras
+$(EXTRAS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,cluster,piper,piper-voice-joe]'
 	@touch $@
 
-test: setup $(CLUSTER_STAMP)
+test: setup $(EXTRAS_STAMP)
 	$(call apt_install,$(APT_TEST))
 	$(BIN)/python -m pytest -q
 
@@ -69,7 +71,7 @@ test: setup $(CLUSTER_STAMP)
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"
 
-bench: setup $(CLUSTER_STAMP)
+bench: setup $(EXTRAS_STAMP)
 	$(BIN)/python bench/compose.py
 	$(BIN)/python bench/preview.py --timeline
 	$(BIN)/python bench/live.py
