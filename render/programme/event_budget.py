@@ -18,6 +18,7 @@ from __future__ import annotations
 import queue
 import time
 from collections.abc import Callable
+from typing import Any
 
 # Of each frame interval, for matching viewers' events on a live: 4 ms a frame at 25 fps, room for
 # about a hundred ordinary comments a frame (tens of microseconds each). bench/regex_flood.py.
@@ -29,7 +30,7 @@ class EventBudget:
         self.per_frame = None if share is None else share / fps
         self.balance = 0.0
 
-    def drain(self, events: queue.Queue, handle: Callable[[object], None]) -> int:
+    def drain(self, events: queue.Queue, handle: Callable[[Any], None]) -> int:
         """Handles waiting events while the frame's budget lasts; returns how many it handled."""
         if self.per_frame is not None:
             self.balance = min(self.balance + self.per_frame, self.per_frame)

@@ -27,6 +27,7 @@ import time
 from concurrent.futures import Future, InvalidStateError
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
+from typing import Any
 
 import ray
 from ray.exceptions import ActorUnavailableError, GetTimeoutError, RayActorError
@@ -55,7 +56,7 @@ def connect(address: str | None) -> None:
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     if ray.is_initialized():
         return
-    kw = {"namespace": NAMESPACE, "log_to_driver": False, "logging_level": logging.WARNING}
+    kw: dict[str, Any] = {"namespace": NAMESPACE, "log_to_driver": False, "logging_level": logging.WARNING}
     try:
         ray.init(address=address or "auto", **kw)
     except ConnectionError:
@@ -294,7 +295,7 @@ class RayRunner:
                             f"({e})") from None
         # channel: commands, reports, inserts; watch: pings and syncs, never queued behind them
         self._remote = ray.remote(concurrency_groups={"channel": 16, "watch": 2}, max_concurrency=2,
-                                  allow_out_of_order_execution=True)(JobActor)
+                                  allow_out_of_order_execution=True)(JobActor)  # type: ignore[call-overload]
 
     def _command(self) -> list[str]:
         base = list(self.settings.worker_command)
