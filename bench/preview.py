@@ -34,6 +34,21 @@ def build_reference() -> Path:
     return room
 
 
+def looping_reference(rules: list[dict]):
+    """(loaded room, asset library): the reference room playing forever with `rules`, for the
+    live benchmarks (imports render only when called: this script times it in child processes)."""
+    from render.assets import AssetLibrary
+    from render.spec import load_room
+
+    room_path = build_reference()
+    body = json.loads(room_path.read_text())
+    body["play_policy"]["repeat_count"] = -1
+    body["interaction_rules"] = rules
+    loaded = load_room(body)
+    loaded.base_dir = room_path.parent
+    return loaded, AssetLibrary.default(base_dir=room_path.parent)
+
+
 def timed(cmd: list[str]) -> float:
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)

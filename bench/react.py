@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
-from preview import build_reference  # noqa: E402
+from preview import build_reference, looping_reference  # noqa: E402
 from rtmp_server import RtmpServer, missing  # noqa: E402
 
 from render.assets import AssetLibrary  # noqa: E402
@@ -146,13 +146,7 @@ def main() -> int:
         print(f"nginx with the rtmp module is needed: {missing()}")
         return 1
     fix_malloc_threshold()
-    room_path = build_reference()
-    body = json.loads(room_path.read_text())
-    body["play_policy"]["repeat_count"] = -1
-    body["interaction_rules"] = [REPLY_RULE]
-    loaded = load_room(body)
-    loaded.base_dir = room_path.parent
-    library = AssetLibrary.default(base_dir=room_path.parent)
+    loaded, library = looping_reference([REPLY_RULE])
     pushed: dict[int, float] = {}
     sent: dict[str, tuple[str, float]] = {}   # command_id -> (kind, wall time it entered the inbox)
     changed: dict[str, int] = {}               # command_id -> frame carrying its change
@@ -258,7 +252,7 @@ def main() -> int:
         print(f"late frames during a burst of {args.burst} comments in 1 s: {len(during)}   target 0")
     print(f"late frames during the push: {result['late_frames']}   target 0")
     if args.wire:
-        result["wire"] = on_the_wire(room_path, args.wire)
+        result["wire"] = on_the_wire(build_reference(), args.wire)
     print(json.dumps(result))
     return 0
 

@@ -24,13 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
-from preview import build_reference  # noqa: E402
+from preview import looping_reference  # noqa: E402
 from rtmp_server import RtmpServer, missing  # noqa: E402
 
-from render.assets import AssetLibrary  # noqa: E402
 from render.memory import fix_malloc_threshold  # noqa: E402
 from render.push import Delivery, JobIO, LiveShow, RunControl, push  # noqa: E402
-from render.spec import load_room  # noqa: E402
 from render.spec.live_events import ViewerEvent  # noqa: E402
 
 RULE = {"rule_index": "crafted", "rule_name": "crafted", "enabled": True, "event_type": 1,
@@ -50,14 +48,8 @@ def main() -> int:
         print(f"nginx with the rtmp module is needed: {missing()}")
         return 1
     fix_malloc_threshold()
-    room_path = build_reference()
-    body = json.loads(room_path.read_text())
-    body["play_policy"]["repeat_count"] = -1
-    body["interaction_rules"] = [RULE]
-    loaded = load_room(body)
-    loaded.base_dir = room_path.parent
+    loaded, library = looping_reference([RULE])
     object.__setattr__(loaded.room.interaction_rules[0].hit_condition.tags[0], "value", "(a+)+$")
-    library = AssetLibrary.default(base_dir=room_path.parent)
     fps = 25
     pushed: dict[int, float] = {}
     late: list[int] = []
