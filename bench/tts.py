@@ -35,7 +35,7 @@ from speech_server import SpeechServer  # noqa: E402
 
 from render.assets import AssetLibrary  # noqa: E402
 from render.memory import fix_malloc_threshold  # noqa: E402
-from render.push import push  # noqa: E402
+from render.push import Delivery, JobIO, LiveShow, RunControl, push  # noqa: E402
 from render.spec import load_room  # noqa: E402
 from render.spec.commands import parse_command  # noqa: E402
 from render.speech import speak  # noqa: E402
@@ -107,8 +107,8 @@ def live_late_frames(room_path: Path, seconds: float, voice: str) -> dict:
     t0 = time.monotonic()
     with RtmpServer(Path(tempfile.mkdtemp(prefix="tts-live-"))) as srv:
         threading.Thread(target=driver, daemon=True).start()
-        stats = push(loaded, library, [(srv.url, "tts")], seed=1, stop_event=stop, quiet=True,
-                     on_programme=lambda prog, sink: state.__setitem__("prog", prog))
+        stats = push(LiveShow(loaded, library, seed=1), Delivery([(srv.url, "tts")]), JobIO(quiet=True),
+                     RunControl(stop_event=stop, on_programme=lambda prog, sink: state.__setitem__("prog", prog)))
     return {"late_frames": stats.late_frames, "frames": stats.frames, "inserts": len(inserted),
             "lateness_p99_ms": round(stats.lateness_p99 * 1000, 1), "wall_s": round(time.monotonic() - t0, 1)}
 
@@ -148,8 +148,8 @@ def reply_on_the_wire(room_path: Path, comments: int, voice: str) -> dict:
     with RtmpServer(Path(tempfile.mkdtemp(prefix="tts-wire-"))) as srv:
         state["url"] = srv.url
         threading.Thread(target=driver, daemon=True).start()
-        stats = push(loaded, library, [(srv.url, "reply")], seed=1, stop_event=stop, quiet=True,
-                     on_programme=lambda prog, sink: state.__setitem__("prog", prog))
+        stats = push(LiveShow(loaded, library, seed=1), Delivery([(srv.url, "reply")]), JobIO(quiet=True),
+                     RunControl(stop_event=stop, on_programme=lambda prog, sink: state.__setitem__("prog", prog)))
     out = {"n": len(waits), "of": comments, "late_frames": stats.late_frames}
     if waits:
         out |= {"p50_ms": round(statistics.median(waits) * 1000), "p95_ms": round(pct(waits, 0.95) * 1000)}
