@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from render.encode import Encoder, EncodeSettings
+from render.memory import TRIM_EVERY, trim_heap
 from render.outputs import Output
 from render.timebase import frames_for
 
@@ -178,6 +179,7 @@ def run_live(next_frame, settings: EncodeSettings, outputs: list[Output], *, dur
     window: list[float] = []
     t0 = clock()
     last_status, last_frames, last_bytes = t0, 0, 0
+    last_trim = t0
     ok = False
     try:
         i = 0
@@ -209,6 +211,9 @@ def run_live(next_frame, settings: EncodeSettings, outputs: list[Output], *, dur
                                      encoder.states()))
                 last_status, last_frames, last_bytes = now, i, encoder.bytes_out
                 window = []
+            if now - last_trim >= TRIM_EVERY:  # right after a frame went out: ~1 ms of its slack
+                trim_heap()
+                last_trim = now
         stats.stopped = stop_event.is_set()
         ok = True
     except KeyboardInterrupt:  # the caller should set stop_event instead; still end cleanly

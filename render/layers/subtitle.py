@@ -4,7 +4,10 @@ The box is 80% of the width the output shows (subtitle_config.w if given), its l
 subtitle_config (dx, dy), or bottom-centred by default (on what the output shows: with CROP,
 the cropped window). A box partly off the output is moved onto it. A sentence longer than
 MAX_LINES lines in the box is shown as successive pages (`pages`, timed by speech.cues).
-Each distinct text is drawn and converted to YUV once (a small LRU cache of sprites).
+Each distinct text is drawn and converted to YUV once while it is recent (an LRU cache of a few
+sprites: a box is ~0.4 MB, and a live room's replies are new texts every few seconds, so a larger
+cache only grows the process for the first minutes; a paragraph that comes round again is drawn
+again, once).
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from render.layers.planes import Sprite
 from render.layers.text import render_text, wrap
 from render.spec.constraints import canvas_size
 
-CACHE = 64
+CACHE = 8  # sprites: the page on screen, the next ones and a looping paragraph's short sentences
 BOTTOM_MARGIN = 0.06  # of the canvas height, for the default placement
 MAX_LINES = 3
 DEFAULT_SIZE = 40

@@ -78,6 +78,7 @@ from render.timebase import samples_per_frame
 PARAGRAPH_GAP = 0.4  # seconds of quiet after each paragraph, as a person pauses
 DUCK = 10 ** (-12 / 20)  # the streamer under a VOLUME_DOWN co-streamer: about -12 dB
 MAX_PENDING_EVENTS = 5000  # viewer events waiting for the frame loop (a flood is cut here)
+FINISHED_KEPT = 10_000  # ids of finished inserts remembered (a live of days answers many more)
 CO_STREAMER_PITCH = 140  # a co-streamer without a voice_config: the streamer's voice, higher
 
 
@@ -143,7 +144,7 @@ class Programme:
         self.media = Prep(sync=not realtime, threads=2)  # overlays and rewritten scripts (downloads)
         self.insert_log: deque[dict] = deque(maxlen=1000)
         self._waiting: dict[str, dict] = {}   # command_id -> insert not started yet (prep or queue)
-        self._finished: set[str] = set()
+        self._finished: dict[str, None] = {}  # the newest FINISHED_KEPT, oldest first
         self._speaking_early: set[str] = set()  # inserts whose speech submit() started
         self._inserts = InsertBound()  # submitted inserts until their REPLY_COMMAND_FINISH
         self.exit = ExitPolicy(self.room.play_policy.live_exit_config if self.room.play_policy else None,
@@ -404,7 +405,9 @@ class Programme:
     def _finish_id(self, cid: str | None, i: int, reason: str | None = None) -> None:
         if cid is None or cid in self._finished:
             return
-        self._finished.add(cid)
+        self._finished[cid] = None
+        if len(self._finished) > FINISHED_KEPT:
+            del self._finished[next(iter(self._finished))]
         self._waiting.pop(cid, None)
         self._inserts.release(cid)
         self.reply_layers.pop(cid, None)  # a reply dropped before it started shows nothing

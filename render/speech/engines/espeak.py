@@ -58,7 +58,9 @@ _marks: list[tuple[str, int]] = []
 @_CALLBACK
 def _on_synth(wav, numsamples, events):
     if numsamples > 0 and wav:
-        _chunks.append(np.ctypeslib.as_array(wav, (numsamples,)).copy())
+        # (a copy of the bytes: np.ctypeslib.as_array would make, and ctypes keep forever, an
+        # array type per distinct buffer length)
+        _chunks.append(np.frombuffer(ctypes.string_at(wav, numsamples * 2), np.int16))
     i = 0
     while events[i].type != _EVENT_END_LIST:
         if events[i].type == _EVENT_PHONEME:
