@@ -93,6 +93,28 @@ def test_espeak_phoneme_times_follow_speed_and_pitch_shift(lib, cache):
     assert fast.duration == pytest.approx(normal.duration / 2, rel=0.1)
 
 
+def test_espeak_synthesis_makes_no_new_ctypes_types():
+    """A live room speaks new lines for hours: the callback copies its buffers without making a
+    ctypes array type per buffer length (ctypes keeps every one made: the soak's slow growth)."""
+    import ctypes
+    import gc
+
+    from render.speech.engines.espeak import _synth
+
+    array_type = type(ctypes.c_short * 1)
+
+    def array_types() -> int:
+        return sum(1 for o in gc.get_objects() if type(o) is array_type)
+
+    _synth("Warming up.", "en-us", 175, 50, W)
+    before = array_types()
+    for n in range(12):
+        pcm, _, marks = _synth(f"Line {n} of {'a longer and longer sentence ' * (n % 4)}tonight.",
+                               "en-us", 140 + 10 * n, 50, W)
+        assert len(pcm) > 1000 and len(marks) > 3
+    assert array_types() - before <= 1
+
+
 # ---- Mandarin --------------------------------------------------------------------------------
 def espeak_tones(pinyin: str) -> list[tuple[str, int]]:
     """What espeak-ng's pinyin voice says for `pinyin`: (syllable, tone) per syllable."""

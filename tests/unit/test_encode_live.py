@@ -95,3 +95,24 @@ def test_lateness_histogram_matches_exact_percentiles():
     assert abs(h.quantile(0.5) - np.percentile(values, 50)) < 2e-4
     assert abs(h.quantile(0.99) - np.percentile(values, 99)) < 2e-4
     assert h.above(0.04) == int((values > 0.04).sum())
+
+
+def test_a_long_push_trims_the_heap_once_a_minute(tmp_path, monkeypatch):
+    """The soak's RSS crept with the heap in use flat: a live push gives free pages back once a
+    minute (render.memory.trim_heap), by the push's own clock."""
+    import render.live
+
+    trims = []
+    monkeypatch.setattr(render.live, "trim_heap", lambda: trims.append(now[0]))
+    now = [0.0]
+
+    def clock():  # 5 s a call: no waiting, and a minute of push passes every few frames
+        now[0] += 5.0
+        return now[0]
+
+    s = EncodeSettings("H264", W, H, bitrate_kbps=300)
+    nf, _ = source(60)
+    stats = run_live(nf, s, [FileOutput(tmp_path / "live.mp4", s)], clock=clock, on_status=lambda st: None)
+    assert stats.frames == 60
+    assert len(trims) >= 5 and trims[0] <= 90
+    assert all(60 <= b - a <= 90 for a, b in zip(trims, trims[1:], strict=False))  # once a minute, no more
