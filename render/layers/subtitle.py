@@ -5,9 +5,9 @@ subtitle_config (dx, dy), or bottom-centred by default (on what the output shows
 the cropped window). A box partly off the output is moved onto it. A sentence longer than
 MAX_LINES lines in the box is shown as successive pages (`pages`, timed by speech.cues).
 Each distinct text is drawn and converted to YUV once while it is recent (an LRU cache of a few
-sprites: a 1080x1920 box is ~0.8 MB, and a live room's replies are new texts every few seconds, so a larger
-cache only grows the process for the first minutes; a paragraph that comes round again is drawn
-again, once).
+sprites: a 1080x1920 box is ~0.8 MB, and a live room's replies are new texts every few seconds,
+so a larger cache only grows the process for its first minutes; a paragraph that comes round
+again is drawn again, once).
 """
 from __future__ import annotations
 
