@@ -6,13 +6,13 @@
     while (frame := prog.next_frame()) is not None: ...   # picture (I420), audio block, events
 
 The play policy is a filler that tops the queue up one round at a time; inserts and replies
-enter it where their play type says (interaction.md): APPEND after the current paragraph, INSERT
-at the end of the sentence being spoken, PLAY_NOW at once (a 10 ms fade), then the cut sentence
-again (or the next one with interaction_config.ignore_current_sentence). Everything that changes
+enter it where their play type says (play_types.py: APPEND after the current paragraph, INSERT
+at the end of the sentence being spoken, PLAY_NOW at once). Everything that changes
 a running show goes through the inbox, drained once per frame, so a preview driven by a timeline
 and a live push driven by the API run the same code, and a timeline gives the same file twice.
 Commands (commands.py) and rule hits (reactions.py) become typed effects (effects.py) that
-`apply` below carries out: this module is the only one that writes the programme's state.
+`apply` below carries out: this module (and play_types.py, a part of the same class) is the
+only one that writes the programme's state.
 Slow work (TTS, media) runs in `Prep`, off the frame thread when live.
 """
 from __future__ import annotations
@@ -64,11 +64,12 @@ from render.programme.event_budget import SHARE, EventBudget
 from render.programme.exit import ExitPolicy
 from render.programme.insert_bound import InsertBound
 from render.programme.overlays import NO_REPLY_SECONDS, Overlay, build_overlay
+from render.programme.play_types import DUCK, PlayTypes, Side
 from render.programme.prep import Prep
 from render.programme.scenes import SceneState, load_scenes
 from render.spec import LoadedRoom, effective_video_config
 from render.spec.commands import Command
-from render.spec.enums import EventType, PlayType, Role, StreamerAction
+from render.spec.enums import EventType, Role
 from render.spec.live_events import ViewerEvent
 from render.spec.models import VoiceConfig
 from render.speech import Clip, SpeechFn, speak
@@ -76,7 +77,6 @@ from render.speech.pose import Pose
 from render.timebase import samples_per_frame
 
 PARAGRAPH_GAP = 0.4  # seconds of quiet after each paragraph, as a person pauses
-DUCK = 10 ** (-12 / 20)  # the streamer under a VOLUME_DOWN co-streamer: about -12 dB
 MAX_PENDING_EVENTS = 5000  # viewer events waiting for the frame loop (a flood is cut here)
 FINISHED_KEPT = 10_000  # ids of finished inserts remembered (a live of days answers many more)
 CO_STREAMER_PITCH = 140  # a co-streamer without a voice_config: the streamer's voice, higher
@@ -91,16 +91,7 @@ class Frame:
     subtitle: str | None = None      # what the subtitle says on this frame (also when not drawn)
 
 
-@dataclass
-class _Side:
-    """A co-streamer line playing beside the streamer (streamer_action VOLUME_DOWN)."""
-
-    item: it.Item
-    at: int
-    src: object
-
-
-class Programme:
+class Programme(PlayTypes):
     def __init__(self, loaded: LoadedRoom, library: AssetLibrary, *, seed: int | None = None,
                  room_id: str = "", job_id: str = "", realtime: bool = False, progress=None,
                  max_live_seconds: float | None = None, interaction_callback_url: str | None = None,
@@ -127,7 +118,7 @@ class Programme:
         self.cur: it.Item | None = None
         self.cur_at = 0
         self.cur_src: Any = None  # the Mix source of what `cur` says
-        self.side: _Side | None = None
+        self.side: Side | None = None
         self.side_waiting: list[tuple[int, int, it.Item]] = []  # (start frame, seq, item)
         self.mix = Mix(self.fps)
         self.scene: SceneState | None = self.scenes.get(0)
@@ -512,109 +503,6 @@ class Programme:
         self._beds = [self.mix.add_bed(samples, start=at, gain=gain,
                                        end=None if loops is None else at + loops * len(samples))
                       for samples, gain, loops in scene.beds]
-
-    # ---- play types -------------------------------------------------------------------------
-    def _place(self, item: it.Item, play_type: PlayType, i: int) -> None:
-        if item.role == Role.CO_STREAMER.value and self._streamer_action() == StreamerAction.VOLUME_DOWN:
-            heapq.heappush(self.side_waiting, (self._side_start(play_type, i), next(self._seq), item))
-            return
-        if play_type == PlayType.PLAY_NOW:
-            self._cut_now(i)
-            self.queue.appendleft(item)
-        elif play_type == PlayType.INSERT:
-            self._cut_at_sentence_end(i)
-            at = next((n for n, q in enumerate(self.queue) if q.kind == it.PARAGRAPH), len(self.queue))
-            self.queue.insert(at, item)
-        else:
-            at = next((n for n, q in enumerate(self.queue) if q.kind == it.PARAGRAPH and q.first_slice),
-                      len(self.queue))
-            self.queue.insert(at, item)
-
-    def _continue(self, item: it.Item) -> None:
-        """The next part of a streamed reply: right after its previous part."""
-        at = max((n + 1 for n, q in enumerate(self.queue) if q.command_id == item.command_id), default=0)
-        self.queue.insert(at, item)
-
-    def _clip_frame(self, i: int) -> int | None:
-        """The clip frame `cur` plays at frame i, None when it is past its sound (in its gap)."""
-        if self.cur is None:
-            return None
-        k = self.cur.start + (i - self.cur_at)
-        return k if k < self.cur.end else None
-
-    def _cut_now(self, i: int) -> None:
-        """PLAY_NOW: the current item stops at once (faded); the cut sentence is queued again."""
-        cur, k = self.cur, self._clip_frame(i)
-        if cur is None:
-            return
-        self.cur = None
-        if k is None:  # in its quiet gap: nothing left to hear
-            if cur.is_insert and cur.last_slice:
-                self._finish(cur, i)
-            return
-        if self.cur_src is not None:
-            self.mix.fade_out(self.cur_src, i * self.spf)
-        sentence = it.sentence_at(cur, k)
-        skip = self.room.interaction_config is not None and self.room.interaction_config.ignore_current_sentence
-        if sentence is None or skip:
-            resume = it.next_sentence_start(cur, k)
-        else:
-            resume = sentence[0]
-        rest = it.resume_from(cur, resume)
-        if rest is not None:
-            self.queue.appendleft(rest)
-        elif cur.is_insert:
-            self._finish(cur, i)
-
-    def _cut_at_sentence_end(self, i: int) -> None:
-        """INSERT: the current item ends with the sentence being spoken; the rest waits in the queue."""
-        cur, k = self.cur, self._clip_frame(i)
-        if cur is None or k is None:
-            return
-        sentence = it.sentence_at(cur, k)
-        at = sentence[1] if sentence is not None else k
-        if at >= cur.end:
-            return
-        head, tail = it.split(cur, at)
-        self.cur = head
-        if self.cur_src is not None:
-            self.mix.stop(self.cur_src, (self.cur_at + at - cur.start) * self.spf)
-        self.queue.appendleft(tail)
-
-    # ---- the co-streamer beside the streamer ---------------------------------------------------
-    def _streamer_action(self) -> StreamerAction | None:
-        co = self.room.co_streamer_config
-        return co.streamer_action if co is not None else None
-
-    def _side_start(self, play_type: PlayType, i: int) -> int:
-        """The frame a VOLUME_DOWN co-streamer line starts: now, at the sentence's end, or after
-        the paragraph."""
-        k = self._clip_frame(i)
-        if play_type == PlayType.PLAY_NOW or self.cur is None or k is None:
-            return i
-        if play_type == PlayType.INSERT:
-            s = it.sentence_at(self.cur, k)
-            return i + ((s[1] if s else k) - k)
-        n = self.cur_at + self.cur.frames
-        for q in self.queue:
-            if q.kind == it.PARAGRAPH and q.first_slice:
-                break
-            n += q.frames
-        return n
-
-    def _side_step(self, i: int) -> None:
-        if self.side is not None and i - self.side.at >= self.side.item.frames:
-            self._finish(self.side.item, i)
-            self.side = None
-            if self.cur_src is not None:
-                self.mix.set_gain(self.cur_src, 1.0)
-        if self.side is None and self.side_waiting and self.side_waiting[0][0] <= i:
-            _, _, item = heapq.heappop(self.side_waiting)
-            samples = item.clip.samples[item.start * self.spf: item.end * self.spf]
-            self.side = _Side(item, i, self.mix.add(samples, at=i * self.spf))
-            if self.cur_src is not None:
-                self.mix.set_gain(self.cur_src, DUCK)
-            self._reply_start(item, i)
 
     def _reply_start(self, item: it.Item, i: int) -> None:
         if item.command_id is not None:
