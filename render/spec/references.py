@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from render.errors import RenderError, SpecError
+from render.spec.enums import ReplyMode
 from render.spec.models import BackgroundType, Room
 
 if TYPE_CHECKING:
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 
 _BG_KIND = {BackgroundType.IMAGE: "IMAGE", BackgroundType.IMAGE_2D: "IMAGE",
             BackgroundType.VIDEO: "VIDEO", BackgroundType.AUDIO: "AUDIO"}
-ASSET_KINDS = ("VOICE", "HUMAN_MODEL")  # only ever asset ids (no files, no URLs)
+ASSET_KINDS = ("VOICE", "HUMAN_MODEL", "ROBOT")  # only ever asset ids (no files, no URLs)
+NOT_OPENED = ("VOICE", "ROBOT")  # assets open_media has no loader for (a robot file is parsed by its engine)
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class MediaRef:
 
     field: str
     ref: str
-    kind: str  # IMAGE | VIDEO | AUDIO | SUBTITLE | VOICE | HUMAN_MODEL
+    kind: str  # IMAGE | VIDEO | AUDIO | SUBTITLE | VOICE | HUMAN_MODEL | ROBOT
 
     @property
     def remote(self) -> bool:
@@ -166,7 +168,8 @@ def media_references(room: Room) -> Iterator[MediaRef]:
 
 
 def rule_refs(rules, at: str = "interaction_rules") -> Iterator[MediaRef]:
-    """Every media reference of interaction rules: reply audios, reply layers."""
+    """Every media reference of interaction rules: reply audios, reply layers, and the robot an
+    INTELLIGENT_REPLY rule asks."""
     for r, rule in enumerate(rules or []):
         yield from one_rule_refs(rule, f"{at}[{r}]")
 
@@ -177,6 +180,8 @@ def one_rule_refs(rule, at: str) -> Iterator[MediaRef]:
     if trig is None:
         return
     tat = f"{at}.trigger"
+    if trig.robot_id and getattr(trig.reply_mode, "value", trig.reply_mode) == ReplyMode.INTELLIGENT_REPLY.value:
+        yield MediaRef(f"{tat}.robot_id", trig.robot_id, "ROBOT")
     for a, audio in enumerate(trig.reply_audios or []):
         if audio.audio_url:
             yield MediaRef(f"{tat}.reply_audios[{a}].audio_url", audio.audio_url, "AUDIO")
@@ -240,7 +245,7 @@ def check_refs(library: AssetLibrary, refs: Iterable[MediaRef], *,
                     library.check_url(str(asset.meta.get("url") or ""), r.field)
             else:
                 path = resolve(library, r)
-            if open_media is not None and path is not None and r.kind != "VOICE":
+            if open_media is not None and path is not None and r.kind not in NOT_OPENED:
                 open_media(path, r.kind, r.field)
         except RenderError as e:
             problems.append(e)

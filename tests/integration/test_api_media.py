@@ -118,3 +118,25 @@ def test_media_checked_at_create_update_and_start(tmp_path):
         seen = json.loads((tmp_path / "seen.json").read_text())
         for key, value in overrides.items():
             assert seen[key] == value, key
+
+
+def test_a_rule_asking_a_robot_the_server_lacks_is_refused_at_create(tmp_path):
+    """The robot of an INTELLIGENT_REPLY rule is an asset reference like any other: a room, a rule
+    group or a REWRITE_INTERACTION_RULES naming one the server has not gets 400 at the API,
+    naming the field, not a live whose rule never answers."""
+    def robot_rule(robot_id: str) -> dict:
+        return {"rule_index": "1", "rule_name": "ask", "enabled": True, "event_type": 1,
+                "hit_condition": {"relation": "RESERVED", "priority": 1, "tags": []},
+                "trigger": {"reply_mode": "INTELLIGENT_REPLY", "robot_id": robot_id, "play_type": "APPEND",
+                            "reply_texts": ["Let me check, {name}."]}}
+
+    settings = make_settings(tmp_path, worker_command=fake_worker(tmp_path, OK_WORKER))
+    with ApiServer(settings) as srv, httpx.Client(
+        base_url=f"{srv.url}/v1/{PROJECT}", headers={"X-Auth-Token": TOKEN}, timeout=30, trust_env=False
+    ) as c:
+        r = c.post("/smart-live-rooms", json={**room(), "interaction_rules": [robot_rule("no_such_robot")]})
+        assert r.status_code == 400 and r.json()["error_code"] == "MSS.10001001", r.text
+        assert "interaction_rules[0].trigger.robot_id" in r.json()["error_msg"]
+        assert c.get("/smart-live-rooms").json()["count"] == 0
+        r = c.post("/smart-live-rooms", json={**room(), "interaction_rules": [robot_rule("robot_shop_assistant")]})
+        assert r.status_code == 200, r.text
