@@ -6,7 +6,8 @@ insert-commands and live-event-report operations, carried to the worker by its j
     job_report_url(request, settings, job)           # {"live_event_report_url": ...} for start/show
 
 An event report answers how many of its events the live took (`accepted`: the first n), or 429
-with Retry-After when it took none: nothing is cut silently.
+with Retry-After when it took none: nothing is cut silently. A report with an Idempotency-Key
+that was already taken answers as it did then, without taking its events again (report_keys.py).
 
 The handlers are async and wait for the worker without holding a thread, so a burst of event
 reports never blocks the server's other requests. live-event-report is authenticated by AK/SK
@@ -23,13 +24,14 @@ from fastapi.responses import JSONResponse
 
 from render.api.media import check_command_media
 from render.api.presign import check_presigned, report_secret, report_url
+from render.api.report_keys import ReportKeys
 from render.api.rule_groups import expand_groups
 from render.api.settings import Settings
 from render.control.channel import ChannelError
 from render.errors import BusyError, InternalError, StateError, UnauthorizedError
 from render.spec.commands import parse_command
 from render.spec.enums import JobState
-from render.spec.live_events import parse_report
+from render.spec.live_events import IDEMPOTENCY_HEADER, parse_report
 
 ONE_JOB = "/smart-live-rooms/{room_id}/smart-live-jobs/{job_id}"
 PREPARE_WAIT = 60.0  # s a command or report waits for a PROCESSING job's worker to start playing
@@ -77,6 +79,7 @@ def install_control(app: FastAPI, r: APIRouter, *, store, runner, settings: Sett
                     authorize) -> None:
     ctl = settings.control
     playing: set[str] = set()  # jobs whose worker has answered it plays (takes commands)
+    report_keys = ReportKeys()
 
     async def live_link(project_id: str, room_id: str, job_id: str):
         """The channel of a PROCESSING job (404 no such job, 409 not live / not yet listening). A job
@@ -139,10 +142,16 @@ def install_control(app: FastAPI, r: APIRouter, *, store, runner, settings: Sett
             raise UnauthorizedError("auth_key: missing next to expires_time")
         else:
             await authorize(request, project_id)
-        data = parse_body(await raw_body(request), settings)
+        body = await raw_body(request)
+        data = parse_body(body, settings)
         job, link = await live_link(project_id, room_id, job_id)
         events = parse_report(data)  # 400 naming events[i].<field> before anything reaches the live
-        taken = await ask(link, {"op": "events", "body": data}, ctl.command_timeout)
+
+        def send():
+            return ask(link, {"op": "events", "body": data}, ctl.command_timeout)
+
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        taken = await (send() if key is None else report_keys.once(job_id, key, body, send))
         return report_answer(taken, len(events), job_report_url(request, settings, job, fresh=refresh_url))
 
     app.include_router(public)

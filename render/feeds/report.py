@@ -11,6 +11,8 @@ The answer is honoured, so nothing is lost silently:
 - 200 `{accepted: n}`: the first n were taken; the rest go again (after Retry-After when given).
   A server that does not say (the reference service) took them all.
 - 429: none taken; the same batch goes again after Retry-After (default 1 s).
+- each batch carries its own Idempotency-Key, the same on every resend: a batch whose answer
+  was lost (a timeout) and that is sent again is not taken twice by smartlive's server.
 - another 4xx: the URL or the events are refused for good: FeedError with the status and the
   API's error (an expired URL, an ended job). A 409 before any report was taken is retried as
   below: the job may still be preparing (a feed started with its job).
@@ -22,11 +24,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import uuid
 from urllib.parse import urlsplit
 
 from render.feeds.events import FeedEvent
 from render.feeds.status import Stats
-from render.spec.live_events import MAX_BATCH
+from render.spec.live_events import IDEMPOTENCY_HEADER, MAX_BATCH
 
 INTERVAL = 0.5
 _END = object()
@@ -133,10 +136,11 @@ class Reporter:
         import httpx
 
         body = {"total": len(batch), "events": [e.live_event() for e in batch]}
+        headers = {IDEMPOTENCY_HEADER: uuid.uuid4().hex}
         failing_since, delay = None, 0.5
         while True:
             try:
-                r = await client.post(self.url, json=body)
+                r = await client.post(self.url, json=body, headers=headers)
             except httpx.HTTPError as e:
                 problem = f"cannot report {_label(batch)} to {urlsplit(self.url).netloc}: {type(e).__name__}: {e}"
             else:

@@ -21,6 +21,7 @@ EVENT_TYPES: dict[int, str] = {  # what viewers report (10, the streamer's sente
     EventType.COMMENT: "comment", EventType.JOIN: "join", EventType.LIKE: "like", EventType.GIFT: "gift",
     EventType.FOLLOW: "follow", EventType.VIEWER_COUNT: "viewer count"}
 MAX_BATCH = 100  # events in one report (interaction.md / issue 12)
+IDEMPOTENCY_HEADER = "Idempotency-Key"  # a report sent again with it is not taken twice (smartlive's server)
 
 
 @dataclass(frozen=True)

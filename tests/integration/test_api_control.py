@@ -56,6 +56,8 @@ class Recorder:
     def report(self, events):  # takes events up to the first whose content says "full"
         taken = next((i for i, e in enumerate(events) if e.content.get("full")), len(events))
         ch.emit({"event_type": "EVENTS_SEEN", "message": json.dumps({"n": taken})})
+        with open(control / "taken.jsonl", "a") as f:  # what the live took, for the test to read
+            f.writelines(json.dumps(e.content) + "\\n" for e in events[:taken])
         return taken
 
     def inserts(self, offset=0, limit=None):
@@ -248,6 +250,28 @@ def test_a_report_answers_how_many_events_the_live_took(tmp_path, runner):
         assert r.status_code == 429, r.text
         assert r.headers["retry-after"] == "1" and r.json()["error_code"] == "MSS.00000429"
         assert "none of the 2 was taken" in r.json()["error_msg"]
+        c.post(base + "/stop")
+
+
+def test_a_report_sent_again_with_its_idempotency_key_is_taken_once(tmp_path):
+    """A client that lost the answer sends the report again with the same Idempotency-Key: the
+    same answer, the events not taken twice; another body under that key is refused, naming it."""
+    with ApiServer(settings(tmp_path)) as srv, api(srv) as c:
+        room_id, job_id, _ = start(c)
+        until_live(c, room_id, job_id)
+        base = job_path(room_id, job_id)
+        events = [{"type": 1, "content": json.dumps({"content": f"c{i}"})} for i in range(3)]
+        report = {"total": 3, "events": events}
+        answers = [c.post(base + "/live-event-report", json=report, headers={"Idempotency-Key": "batch-1"})
+                   for _ in range(3)]
+        assert [(r.status_code, r.json()["accepted"]) for r in answers] == [(200, 3)] * 3
+        r = c.post(base + "/live-event-report", json={"total": 1, "events": events[:1]},
+                   headers={"Idempotency-Key": "batch-1"})
+        assert r.status_code == 400 and "Idempotency-Key" in r.json()["error_msg"], r.text
+        r = c.post(base + "/live-event-report", json=report)  # no key: taken again, as before
+        assert r.status_code == 200 and r.json()["accepted"] == 3
+        taken = [json.loads(line)["content"] for f in tmp_path.rglob("taken.jsonl") for line in f.read_text().splitlines()]
+        assert taken == ["c0", "c1", "c2"] * 2
         c.post(base + "/stop")
 
 

@@ -132,3 +132,69 @@ def test_a_job_still_preparing_is_waited_for_and_an_ended_one_stops_the_feed():
         srv.shutdown()
         srv.server_close()
     assert calls["n"] == 5  # 409, 409 (retried), 200, 200, then 409: the end
+
+
+def test_a_batch_sent_again_after_a_lost_answer_carries_its_key():
+    """The first answer comes too late (the client times out) though the events were taken: the
+    resend has the same Idempotency-Key, so a server that keeps keys (smartlive's) takes them once;
+    the next batch has a key of its own."""
+    import asyncio
+    import time
+
+    from render.feeds.events import FeedEvent
+    from render.feeds.report import Reporter
+    from render.feeds.status import Stats
+
+    seen: dict[str, int] = {}
+    taken: list[str] = []
+    posts: list[str] = []
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            key = self.headers.get("Idempotency-Key", "")
+            with lock:
+                posts.append(key)
+                first = key not in seen
+                if first:
+                    seen[key] = len(body["events"])
+                    taken.extend(json.loads(e["content"])["content"] for e in body["events"])
+            if len(posts) == 1:
+                time.sleep(1.0)  # the answer is lost: the client gave up after 0.3 s
+            data = json.dumps({"live_event_report_url": "u", "accepted": seen[key]}).encode()
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except OSError:
+                pass
+
+        def log_message(self, *a):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{srv.server_address[1]}/report"
+
+    async def main():
+        reporter = Reporter(url, Stats(), interval=0.05, timeout=0.3)
+        reporter.start()
+        for i in range(3):
+            await reporter.put(FeedEvent(1, {"content": f"c{i}"}))
+        await asyncio.sleep(1.5)  # the first batch, lost and sent again
+        await reporter.put(FeedEvent(1, {"content": "c3"}))
+        await reporter.close()
+        await reporter.task
+        return reporter.stats
+
+    try:
+        stats = asyncio.run(main())
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert taken == ["c0", "c1", "c2", "c3"]  # once each
+    assert len(posts) == 3 and posts[0] == posts[1] != posts[2] and all(len(k) == 32 for k in posts)
+    assert stats.sent == 4
