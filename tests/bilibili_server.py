@@ -1,7 +1,9 @@
 """A local Bilibili danmaku server for tests, speaking the documented protocol (16-byte headers,
 auth within 5 s, auth reply code 0, heartbeat replies with a popularity count, zlib and brotli
 bodies holding several packets), plus the two live-API calls the client makes first
-(room_init, getDanmuInfo) on the same port.
+(nav for the WBI keys, room_init, getDanmuInfo) on the same port. With `wbi=True` getDanmuInfo
+refuses (code -352, as the platform does) a query whose WBI signature (w_rid, wts) is missing or
+wrong, checked here from the documentation's worked example: its keys, its mixin key.
 
     with BilibiliServer(sessions=[[frame, frame, CLOSE], [frame, ...]]) as srv:
         srv.url        # ws://127.0.0.1:PORT/sub
@@ -16,6 +18,7 @@ script a session stays open (silent) until the client leaves.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import threading
 import zlib
@@ -27,6 +30,17 @@ from websockets.asyncio.server import serve
 from render.feeds import bilibili_wire as wire
 
 CLOSE = object()
+# the WBI keys the nav answer gives, and their mixin key, from the platform's documentation
+WBI_IMG, WBI_SUB = "7cd084941338484aae1ad9425b84077c", "4932caff0ff746eab6f01bf08b70ac45"
+WBI_MIXIN = "ea1db124af3c7062474693fa704f4ff8"
+
+
+def wbi_ok(query: str) -> bool:
+    """A query signed as documented: md5 of its other fields sorted (as sent) and the mixin key."""
+    fields = dict(part.split("=", 1) for part in query.split("&") if "=" in part)
+    given = fields.pop("w_rid", "")
+    text = "&".join(f"{k}={fields[k]}" for k in sorted(fields))
+    return "wts" in fields and hashlib.md5((text + WBI_MIXIN).encode()).hexdigest() == given
 
 
 def message(cmd: dict, ver: int = wire.VER_JSON) -> bytes:
@@ -52,7 +66,7 @@ def danmu(uid: int, name: str, text: str, ts: int, *, level: int = 12, medal=(5,
 
 class BilibiliServer:
     def __init__(self, sessions: list[list] | None = None, *, room_id: int = 7734200, popularity: int = 4321,
-                 danmu_info_code: int = 0):
+                 danmu_info_code: int = 0, wbi: bool = False):
         self.sessions = list(sessions or [])
         self.room_id = room_id
         self.popularity = popularity
@@ -61,6 +75,8 @@ class BilibiliServer:
         self.connections = 0
         self.cookies: list[str] = []
         self.danmu_info_code = danmu_info_code  # not 0: getDanmuInfo refuses (as without a signed query)
+        self.wbi = wbi
+        self.paths: list[str] = []  # the live API's paths asked, in order
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
@@ -68,12 +84,19 @@ class BilibiliServer:
 
     # -- the live API -------------------------------------------------------------------------
     def _http(self, connection, request):
-        path = request.path.split("?", 1)[0]
+        path, _, query = request.path.partition("?")
         if path == "/sub":
             return None  # the WebSocket
         self.cookies.append(request.headers.get("Cookie", ""))
-        if path == "/room/v1/Room/room_init":
+        self.paths.append(path)
+        if path == "/x/web-interface/nav":  # not logged in: -101, the keys all the same
+            body = {"code": -101, "message": "账号未登录", "data": {"isLogin": False, "wbi_img": {
+                "img_url": f"https://i0.hdslb.com/bfs/wbi/{WBI_IMG}.png",
+                "sub_url": f"https://i0.hdslb.com/bfs/wbi/{WBI_SUB}.png"}}}
+        elif path == "/room/v1/Room/room_init":
             body = {"code": 0, "data": {"room_id": self.room_id, "short_id": 0}}
+        elif path == "/xlive/web-room/v1/index/getDanmuInfo" and self.wbi and not wbi_ok(query):
+            body = {"code": -352, "message": "-352", "data": {}}
         elif path == "/xlive/web-room/v1/index/getDanmuInfo" and self.danmu_info_code:
             body = {"code": self.danmu_info_code, "message": "-352", "data": {}}
         elif path == "/xlive/web-room/v1/index/getDanmuInfo":

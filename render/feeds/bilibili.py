@@ -4,10 +4,11 @@
     async for ev in src.session(stats): ...     # one connection; ends or raises when it drops
 
 Without `server`, each session asks the live API for the room's real id (room_init: a short id
-becomes the long one) and for the danmaku host and token (getDanmuInfo); a login cookie (its
-`DedeUserID` and `buvid3`) makes the connection a logged-in one, which the platform needs to show
-user names in full. When getDanmuInfo refuses (the platform may ask for a signed query, which
-is not implemented here, or a login), the default host is used without a token, as a guest.
+becomes the long one) and for the danmaku host and token (getDanmuInfo, its query signed with
+WBI: bilibili_wbi.py, the keys from the nav API, kept an hour); a login cookie (its `DedeUserID`
+and `buvid3`) makes the connection a logged-in one, which the platform needs to show user names
+in full. When getDanmuInfo still refuses (a login wanted, or no keys), the default host is used
+without a token, as a guest.
 With `server` (`ws://127.0.0.1:PORT/sub`), it connects there with the room
 id as given and no token. Then: the auth packet within 5 s, its reply (code 0), a heartbeat
 every 30 s, and every message packet through the Mapper. A packet that breaks the format or a
@@ -20,8 +21,10 @@ import contextlib
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator
 
+from render.feeds import bilibili_wbi as wbi
 from render.feeds import bilibili_wire as wire
 from render.feeds.bilibili_map import MapError, Mapper
 from render.feeds.events import FeedEvent
@@ -29,6 +32,8 @@ from render.feeds.status import Stats
 
 log = logging.getLogger(__name__)
 API = "https://api.live.bilibili.com"
+NAV_API = "https://api.bilibili.com"  # the WBI keys (/x/web-interface/nav)
+WBI_KEPT = 3600.0  # s the WBI keys are used before they are asked again (they change daily)
 DEFAULT_SUB = "wss://broadcastlv.chat.bilibili.com/sub"  # the danmaku host when none is given
 HEARTBEAT = 30.0
 AUTH_WAIT = 10.0
@@ -46,11 +51,14 @@ def cookie_value(cookie: str, name: str) -> str:
 
 class Bilibili:
     def __init__(self, room_id: int, *, cookie: str = "", server: str | None = None, api: str = API,
-                 heartbeat: float = HEARTBEAT, default_sub: str = DEFAULT_SUB):
+                 nav_api: str | None = None, heartbeat: float = HEARTBEAT, default_sub: str = DEFAULT_SUB):
         self.room_id = room_id
         self.cookie = cookie
         self.server = server
         self.api = api.rstrip("/")
+        # another live API (a proxy, a test server) answers nav too, unless told otherwise
+        self.nav_api = (nav_api or (NAV_API if api == API else api)).rstrip("/")
+        self._mixin: tuple[float, str] | None = None  # (when asked, the WBI mixin key)
         self.heartbeat = heartbeat
         self.default_sub = default_sub
         self.mapper = Mapper()
@@ -68,9 +76,14 @@ class Bilibili:
         async with httpx.AsyncClient(timeout=10, headers=headers) as client:
             init = await self._get(client, "/room/v1/Room/room_init", {"id": self.room_id})
             room = int(init.get("room_id") or self.room_id)
+            params: dict = {"id": room, "type": 0}
+            mixin = await self._wbi_mixin(client)
+            if mixin:
+                params = wbi.signed(params, mixin, int(time.time()))
             try:
-                info = await self._get(client, "/xlive/web-room/v1/index/getDanmuInfo", {"id": room, "type": 0})
-            except SourceError as e:  # it may want a signed (WBI) query or a login: go on as a guest
+                info = await self._get(client, "/xlive/web-room/v1/index/getDanmuInfo", params)
+            except SourceError as e:  # it may want a login: go on as a guest
+                self._mixin = None  # the keys may have changed: asked again next time
                 log.warning("bilibili: %s; connecting to the default host without a token", e)
                 info = {}
         hosts = [h for h in info.get("host_list") or [] if isinstance(h, dict) and h.get("host")]
@@ -81,6 +94,25 @@ class Bilibili:
         else:
             url = self.default_sub
         return room, url, str(info.get("token") or "")
+
+    async def _wbi_mixin(self, client) -> str | None:
+        """The WBI mixin key from the nav API (kept WBI_KEPT s), None when it gives none (then the
+        query goes unsigned). Not logged in, nav answers code -101 with the keys all the same."""
+        if self._mixin is not None and time.monotonic() - self._mixin[0] < WBI_KEPT:
+            return self._mixin[1]
+        import httpx
+
+        try:
+            r = await client.get(self.nav_api + "/x/web-interface/nav")
+            body = r.json()
+            data = body.get("data") if isinstance(body, dict) else None
+            mixin = wbi.mixin_key(*wbi.nav_keys(data if isinstance(data, dict) else {}))
+        except (httpx.HTTPError, ValueError) as e:  # (wbi.WbiError and a body that is not JSON too)
+            log.warning("bilibili: no WBI keys from %s/x/web-interface/nav (%s); getDanmuInfo unsigned",
+                        self.nav_api, e)
+            return None
+        self._mixin = (time.monotonic(), mixin)
+        return mixin
 
     async def _get(self, client, path: str, params: dict) -> dict:
         r = await client.get(self.api + path, params=params)

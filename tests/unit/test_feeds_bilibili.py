@@ -154,7 +154,18 @@ def test_the_room_lookup_gives_the_real_room_and_token_and_sends_the_cookie():
     assert [e.content["content"] for e in got if e.type == 1] == ["hi"]
     assert srv.auths == [{"uid": 99, "roomid": 7734200, "protover": 3, "platform": "web", "type": 2,
                           "key": "tok-123", "buvid": "BV-XYZ"}]
-    assert all("SESSDATA=s3cr3t" in c for c in srv.cookies) and len(srv.cookies) == 2
+    assert all("SESSDATA=s3cr3t" in c for c in srv.cookies) and len(srv.cookies) == 3
+
+
+def test_get_danmu_info_is_signed_with_wbi_keys_from_nav():
+    """A platform that refuses unsigned getDanmuInfo queries (-352) gives the token and host to a
+    query signed with the nav API's keys; the keys are asked once, not at each reconnect."""
+    with BilibiliServer([[CLOSE], [message(danmu(1, "Wang", "signed", T))]], room_id=7734200, wbi=True) as srv:
+        src = Bilibili(12, api=srv.api, default_sub=srv.url)  # (a guest would come here, keyless)
+        got, _ = run_follow(srv, src, want=lambda evs: any(e.type == 1 for e in evs))
+    assert [e.content["content"] for e in got if e.type == 1] == ["signed"]
+    assert [a.get("key") for a in srv.auths] == ["tok-123", "tok-123"]  # not a guest: the signature held
+    assert srv.paths.count("/x/web-interface/nav") == 1 and srv.paths.count("/room/v1/Room/room_init") == 2
 
 
 def test_a_refused_danmu_info_connects_as_a_guest_to_the_default_host():
@@ -172,3 +183,19 @@ def test_a_popularity_count_alone_does_not_hold_off_the_silence_reconnect():
     assert stats.reconnects == 1 and any(e.heartbeat for e in got)
     (comment,) = [e for e in got if e.type == 1]
     assert json.loads(comment.live_event()["content"])["content"] == "finally"
+
+
+def test_wbi_signature_matches_the_documentations_worked_example():
+    from render.feeds import bilibili_wbi as wbi
+
+    img, sub = wbi.nav_keys({"wbi_img": {"img_url": "https://i0.hdslb.com/bfs/wbi/7cd084941338484aae1ad9425b84077c.png",
+                                         "sub_url": "https://i0.hdslb.com/bfs/wbi/4932caff0ff746eab6f01bf08b70ac45.png"}})
+    mixin = wbi.mixin_key(img, sub)
+    assert mixin == "ea1db124af3c7062474693fa704f4ff8"
+    query = wbi.signed({"foo": "114", "bar": "514", "zab": 1919810}, mixin, 1702204169)
+    assert query["w_rid"] == "8f6f2b5b3d485fe1886cec6a0be8c5d4" and query["wts"] == 1702204169
+    # UTF-8 upper-case escapes, a space as %20, !'()* left out of the signed text
+    assert wbi.w_rid({"foo": "one one four", "bar": "五一四", "baz": 1919810}, mixin, 1) == wbi.w_rid(
+        {"foo": "one (one) four!", "bar": "五一四", "baz": "1919810"}, mixin, 1)
+    with pytest.raises(wbi.WbiError, match="img_url"):
+        wbi.nav_keys({"wbi_img": {"img_url": "", "sub_url": "x"}})
