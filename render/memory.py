@@ -15,10 +15,23 @@ import ctypes.util
 import sys
 
 M_TRIM_THRESHOLD = -1
-TRIM_EVERY = 60.0  # seconds between two trims of a live push
 M_MMAP_THRESHOLD = -3
 FRAME_SIZED = 8 * 1024 * 1024
 KEEP_FREE = 16 * 1024 * 1024
+TRIM_EVERY = 60.0  # seconds between two trims of a live push
+
+_libc: ctypes.CDLL | None = None
+
+
+def _glibc() -> ctypes.CDLL | None:
+    """The C library on Linux (loaded once), else None."""
+    global _libc
+    if _libc is None and sys.platform.startswith("linux"):
+        try:
+            _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        except OSError:
+            return None
+    return _libc
 
 
 def fix_malloc_threshold(size: int = FRAME_SIZED, keep: int = KEEP_FREE) -> bool:
@@ -29,26 +42,10 @@ def fix_malloc_threshold(size: int = FRAME_SIZED, keep: int = KEEP_FREE) -> bool
     kernel after every frame: otherwise each new 3 MB frame faults its ~760 pages in again
     (zeroed by the kernel), which cost 8% of a live push's CPU (bench/density.py). It only
     keeps what the peak already took, so the peak does not move."""
-    if not sys.platform.startswith("linux"):
+    libc = _glibc()
+    if libc is None or not hasattr(libc, "mallopt"):
         return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.mallopt(M_MMAP_THRESHOLD, size)) and bool(libc.mallopt(M_TRIM_THRESHOLD, keep))
-    except (OSError, AttributeError):
-        return False
-
-
-_libc: ctypes.CDLL | None = None
-
-
-def _glibc() -> ctypes.CDLL | None:
-    global _libc
-    if _libc is None and sys.platform.startswith("linux"):
-        try:
-            _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        except OSError:
-            return None
-    return _libc
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, size)) and bool(libc.mallopt(M_TRIM_THRESHOLD, keep))
 
 
 def trim_heap() -> bool:
