@@ -172,6 +172,10 @@ class NetworkOutput:
         """A container connected to the server, to add streams to (OSError / av.FFmpegError)."""
         raise NotImplementedError
 
+    def _release(self) -> None:
+        """After a container of `_open` is closed: what it wrote through is closed too (RTMP: its
+        connection, render.outputs.avio)."""
+
     def _connect(self):
         container = self._open()
         try:
@@ -179,6 +183,7 @@ class NetworkOutput:
             container.start_encoding()  # the protocol handshake (RTMP: + publish) happens here
         except BaseException:
             close_quietly(container)
+            self._release()
             raise
         return container, streams
 
@@ -246,6 +251,7 @@ class NetworkOutput:
                     if pkt is not _STOP:
                         self._keep(pkt)
             close_quietly(container)
+            self._release()
             if done or self._stop.is_set():
                 break
             self._set_state(DISCONNECTED)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import av
 
 from render.errors import SpecError
+from render.outputs.avio import AvioWriter
 from render.outputs.network import NetworkOutput
 
 
@@ -25,6 +26,7 @@ class RtmpOutput(NetworkOutput):
         self.full_url = url.rstrip("/") + ("/" + stream_key if stream_key else "")
         self._tls = parts.scheme == "rtmps"
         self._host, self._port = parts.hostname, parts.port or (443 if self._tls else 1935)
+        self._sink: AvioWriter | None = None
         super().__init__(url, stream_key, on_state, **options)
 
     def check(self, settings) -> None:
@@ -33,10 +35,19 @@ class RtmpOutput(NetworkOutput):
                             f"({self.url}); RTMP carries H264 only")
 
     def _open(self):
-        # PyAV runs FFmpeg's RTMP connect holding the GIL and without any timeout, so first
-        # check with a timeout, in Python, that an RTMP server answers there at all.
+        # FFmpeg's RTMP connect has no timeout of its own: first check with one, in Python,
+        # that an RTMP server answers there at all. Then FFmpeg connects through ctypes, without
+        # the GIL and with Nagle off (render.outputs.avio: PyAV's own open stalled the frame
+        # loop 175 ms), and PyAV muxes into that connection, each packet sent as it comes.
         _rtmp_probe(self._host, self._port, self.connect_timeout, tls=self._tls)
-        return av.open(self.full_url, "w", format="flv", options={"flvflags": "no_duration_filesize"})
+        self._sink = AvioWriter(self.full_url, {"tcp_nodelay": "1"}, shown=self.shown_url)
+        return av.open(self._sink, "w", format="flv",
+                       options={"flvflags": "no_duration_filesize", "flush_packets": "1"})
+
+    def _release(self) -> None:
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
 
 
 def _rtmp_probe(host: str, port: int, timeout: float, tls: bool = False) -> None:
