@@ -11,7 +11,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from render import __version__
+from render import __version__, interrupt
 from render.errors import RenderError
 
 
@@ -370,20 +370,12 @@ def _failed_result(args, err) -> None:
                 pass
 
 
-_TERMINATED: list[int] = []
-
-
-def _interrupt(signum, frame):
-    _TERMINATED.append(signum)
-    raise KeyboardInterrupt
-
-
 def main(argv=None) -> int:
     from render.memory import fix_malloc_threshold
 
     fix_malloc_threshold()  # before the first frame: a long render's memory stays flat
     args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM cleans up like Ctrl-C: no partial file
+    interrupt.install()  # SIGTERM cleans up like Ctrl-C (no partial file), and neither is lost
     try:
         return args.func(args) or 0
     except RenderError as e:
@@ -392,7 +384,7 @@ def main(argv=None) -> int:
         return 2 if e.http_status == 400 else 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 143 if _TERMINATED else 130  # 128 + the signal, as a shell reports it
+        return 143 if signal.SIGTERM in interrupt.received else 130  # 128 + the signal, as a shell reports it
     except Exception as e:  # a bug or an unexpected system failure: say so, without a traceback
         if os.environ.get("SMARTLIVE_DEBUG"):
             raise

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from render import interrupt
 from render.assets import AssetLibrary
 from render.callbacks import EventSink
 from render.encode import Encoder, EncodeSettings
@@ -77,6 +78,7 @@ def preview(loaded: LoadedRoom, library: AssetLibrary, out: Path, *, duration: f
     try:
         with Encoder(settings, [output]) as enc:
             while cap is None or n < cap:
+                interrupt.check()  # a Ctrl-C/SIGTERM that landed in a ctypes callback
                 frame = prog.next_frame()
                 if frame is None:
                     break
