@@ -9,6 +9,7 @@ import pytest
 from render import interrupt
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_an_interrupt_dropped_by_a_ctypes_callback_is_still_seen_by_the_loop():
     interrupt.received.clear()
     interrupt.check()  # nothing came: goes on
