@@ -270,7 +270,8 @@ def test_a_report_sent_again_with_its_idempotency_key_is_taken_once(tmp_path):
         assert r.status_code == 400 and "Idempotency-Key" in r.json()["error_msg"], r.text
         r = c.post(base + "/live-event-report", json=report)  # no key: taken again, as before
         assert r.status_code == 200 and r.json()["accepted"] == 3
-        taken = [json.loads(line)["content"] for f in tmp_path.rglob("taken.jsonl") for line in f.read_text().splitlines()]
+        taken = [json.loads(line)["content"]
+                 for f in tmp_path.rglob("taken.jsonl") for line in f.read_text().splitlines()]
         assert taken == ["c0", "c1", "c2"] * 2
         c.post(base + "/stop")
 
