@@ -17,7 +17,8 @@ Reported:
   minute of the run where there were any (beside the log of when nginx was killed and the
   output refreshed);
 - the process's RSS at 1, 10, 30 and 60 minutes (those the run reaches, and its last minute;
-  target: flat within 10 MB);
+  target: flat within 10 MB), and each minute's RSS split into the main heap, anonymous
+  mappings and mapped files, to tell where a step came from;
 - the audio/video offset on the wire at the start and at the end (target: within one frame):
   a reader pulls the stream back from nginx (bench/_pull.py); on marker frames the bench makes a
   corner of the picture white and adds a loud 1 kHz beep to the same frame's audio (a corner
@@ -65,6 +66,24 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def rss_parts_mb() -> dict[str, int]:
+    """Where the RSS is (from /proc/self/smaps): the main heap, anonymous mappings (glibc's
+    per-thread arenas, large blocks, thread stacks) and mapped files (libraries, fonts)."""
+    parts = {"heap": 0, "anon": 0, "files": 0}
+    part = "anon"
+    try:
+        with open("/proc/self/smaps") as f:
+            for line in f:
+                if line.startswith("Rss:"):
+                    parts[part] += int(line.split()[1])
+                elif "-" in line.split(" ", 1)[0]:  # a mapping's header: address range, perms, ..., name
+                    name = line.split()[5] if len(line.split()) > 5 else ""
+                    part = "heap" if name == "[heap]" else "files" if name.startswith("/") else "anon"
+    except OSError:
+        return {}
+    return {k: round(v / 1024) for k, v in parts.items()}
 
 
 def command(n: int):
@@ -155,6 +174,7 @@ def main() -> int:
     pushed = {"frames": 0, "first": 0.0, "last": 0.0}
     late: list[float] = []  # when (s into the run) each late frame was pushed
     rss: list[tuple[float, float]] = []
+    parts: list[dict[str, int]] = []  # where the RSS is, each minute
     log: list[str] = []
     state: dict = {"key": "soak-0"}
     markers = Markers()
@@ -197,6 +217,7 @@ def main() -> int:
                 break
             if k % 60 == 0:
                 rss.append((now / 60, rss_mb()))
+                parts.append(rss_parts_mb())
             name = ("viewer", f"v{k}")
             if k % 10 == 9:
                 prog.report([ViewerEvent(4, {"user": {"name": name[1]}, "gift": {
@@ -247,6 +268,7 @@ def main() -> int:
         result["rss_mb"][f"last ({rss[-1][0]:.1f} min)"] = round(rss[-1][1], 1)
         result["rss_growth_mb"] = round(rss[-1][1] - rss[0][1], 1)
         result["rss_each_minute_mb"] = [round(r[1]) for r in rss]
+        result["rss_parts_each_minute_mb"] = {k: [p.get(k) for p in parts] for k in ("heap", "anon", "files")}
     print(f"soak of the showcase room, {args.minutes:g} min: {result['late_frames']} late frames of "
           f"{result['frames']} (target 0), {result.get('fps')} fps pushed (due: {FPS}), lateness p99 "
           f"{result['lateness_p99_ms']} ms, max {result['lateness_max_ms']} ms")
